@@ -1,0 +1,223 @@
+"""Frozen records read from the three exports, and the ``Snapshot`` that joins them.
+
+Every record keeps ``source`` (file name and line) so any later message can point back
+to where a value came from. Dates are ``datetime.date``; empty XML elements are ``None``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+
+
+class ExportKind(enum.Enum):
+    """Which export a file is, recognised from its root element."""
+
+    STS = "sts"  # root STS_EDT
+    ELEVES = "eleves"  # root BEE_ELEVES
+    RESPONSABLES = "responsables"  # root BEE_RESPONSABLES
+
+    @property
+    def label(self) -> str:
+        """French name of the export, for messages."""
+        return {
+            ExportKind.STS: "export STS-web (sts_emp)",
+            ExportKind.ELEVES: "export SIECLE des élèves (ElevesSansAdresses)",
+            ExportKind.RESPONSABLES: "export SIECLE des responsables (ResponsablesAvecAdresses)",
+        }[self]
+
+
+class StaffRole(enum.Enum):
+    """What a staff member is for the platform."""
+
+    TEACHER = "teacher"  # FONCTION ENS
+    HEAD = "head"  # FONCTION DIR: head of school and deputies
+    OTHER = "other"  # any other or missing function: kept, never dropped silently
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a record was read: file name (as given by the admin) and line."""
+
+    file: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class School:
+    """A school and school year as an export declares them (year 2025 = 2025-2026)."""
+
+    uaj: str | None
+    year: int | None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A subject of the STS nomenclature (MATIERE)."""
+
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Structure:
+    """A division (class) or a group from STS; ``divisions`` only for groups."""
+
+    code: str
+    label: str
+    is_group: bool
+    divisions: tuple[str, ...] = ()
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True)
+class Discipline:
+    """A staff member's discipline (DISCIPLINE CODE, LIBELLE_COURT)."""
+
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Service:
+    """A teacher teaching ``subject_code`` in division or group ``structure_code``."""
+
+    structure_code: str
+    subject_code: str
+    subject_label: str
+    course_mode: str | None = None
+
+
+@dataclass(frozen=True)
+class Staff:
+    """A staff member (INDIVIDU) with the services that name them."""
+
+    sts_id: str
+    civility: str | None
+    last_name: str  # NOM_USAGE, or NOM_PATRONYMIQUE when no usage name
+    birth_name: str | None
+    first_name: str
+    birth_date: date | None
+    function: str | None  # raw FONCTION code
+    role: StaffRole
+    disciplines: tuple[Discipline, ...] = ()
+    services: tuple[Service, ...] = ()
+    source: SourceRef | None = None
+
+    @property
+    def structures(self) -> tuple[str, ...]:
+        """Codes of the divisions and groups this person teaches, sorted, unique."""
+        return tuple(sorted({s.structure_code for s in self.services}))
+
+
+@dataclass(frozen=True)
+class StsExport:
+    """Everything read from one sts_emp file."""
+
+    school: School
+    structures: tuple[Structure, ...]
+    staff: tuple[Staff, ...]
+    subjects: tuple[Subject, ...]
+    filename: str
+
+
+@dataclass(frozen=True)
+class Student:
+    """A student (ELEVE) with the division and groups of STRUCTURES_ELEVE."""
+
+    eleve_id: str
+    elenoet: str | None
+    ine: str | None
+    last_name: str  # NOM_DE_FAMILLE
+    usage_name: str | None
+    first_name: str
+    birth_date: date | None
+    sex: str | None
+    entry_date: date | None
+    leaving_date: date | None
+    mef: str | None
+    division: str | None
+    groups: tuple[str, ...] = ()
+    email: str | None = None
+    source: SourceRef | None = None
+
+    def has_left(self, today: date) -> bool:
+        """True when DATE_SORTIE is set and not after ``today``."""
+        return self.leaving_date is not None and self.leaving_date <= today
+
+
+@dataclass(frozen=True)
+class ElevesExport:
+    """Everything read from one ElevesSansAdresses (or ElevesAvecAdresses) file."""
+
+    school: School
+    students: tuple[Student, ...]
+    filename: str
+
+
+@dataclass(frozen=True)
+class Guardian:
+    """A person of the Responsables file (PERSONNE)."""
+
+    personne_id: str
+    civility: str | None
+    last_name: str
+    usage_name: str | None
+    first_name: str
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True)
+class GuardianLink:
+    """A student–person link (RESPONSABLE_ELEVE)."""
+
+    eleve_id: str
+    personne_id: str
+    resp_legal: int | None  # older files: 1, 2 legal guardians, 0 other contact
+    niveau: int | None  # files since ~2018: NIVEAU_RESPONSABILITE 1 legal, 2 in charge, 3 contact
+    relationship: str | None  # CODE_PARENTE
+    source: SourceRef | None = None
+
+    @property
+    def is_legal(self) -> bool:
+        """A legal guardian: RESP_LEGAL 1/2, or NIVEAU_RESPONSABILITE 1."""
+        if self.resp_legal is not None:
+            return self.resp_legal in (1, 2)
+        return self.niveau == 1
+
+
+@dataclass(frozen=True)
+class ResponsablesExport:
+    """Everything read from one ResponsablesAvecAdresses file."""
+
+    school: School
+    guardians: tuple[Guardian, ...]
+    links: tuple[GuardianLink, ...]
+    filename: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the files given to one import say, checked and joined.
+
+    A population is ``None`` when its file was not given: the planner then leaves that
+    population untouched (importing STS alone never suspends a student).
+    """
+
+    uaj: str
+    year: int | None
+    sts: StsExport | None = None
+    eleves: ElevesExport | None = None
+    responsables: ResponsablesExport | None = None
+    structures: tuple[Structure, ...] = field(default=())
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Names of the files this snapshot was read from."""
+        parts = (self.sts, self.eleves, self.responsables)
+        return tuple(p.filename for p in parts if p is not None)

@@ -1,0 +1,1 @@
+"""siecle layer."""
