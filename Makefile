@@ -1,0 +1,31 @@
+# Two entry points for a newcomer: `make run` (the product on its embedded host) and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup browser run test bench lint
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[test,dev]'
+	touch $@
+
+# Debian's Chromium, for the real-browser test (Playwright drives the system browser).
+browser:
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
+
+run: setup
+	$(VENV)/bin/cpro-siecle serve
+
+test: setup browser
+	$(VENV)/bin/pytest -n 2 -q
+
+bench: setup
+	$(PY) -m bench
+
+lint: setup
+	$(VENV)/bin/ruff check cpro_siecle_plugin tests bench
