@@ -1,0 +1,88 @@
+"""The layering of the style guide, checked on the imports of every module."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "cpro_siecle_plugin"
+
+#: Layers, bottom to top; a module may import only from its own layer or below.
+LAYERS: list[set[str]] = [
+    {"errors", "domain", "config"},
+    {"siecle", "sync", "adapters"},
+    {"store"},
+    {"service"},
+    {"extension", "admin", "cli", "demo", "messages"},
+]
+
+#: The functional core: parse, analyse, plan. No framework, no network, no database.
+CORE = ("siecle", "sync", "domain", "errors", "config")
+FORBIDDEN_IN_CORE = {"flask", "flask_admin", "flask_wtf", "requests", "sqlalchemy", "alembic"}
+#: The shell modules inside the core packages that may do I/O through what they are given.
+CORE_EXCEPTIONS = {"sync/apply.py", "sync/report_pdf.py"}
+
+
+def _modules() -> list[Path]:
+    return sorted(p for p in PACKAGE.rglob("*.py") if "migrations" not in p.parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Absolute names imported by a module (relative imports resolved inside the package)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    rel = path.relative_to(PACKAGE).with_suffix("").parts
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = list(rel[: len(rel) - node.level])
+                mod = ".".join(["cpro_siecle_plugin", *base] + ([node.module] if node.module else []))
+                if node.module is None:
+                    names.update(f"{mod}.{a.name}" for a in node.names)
+                else:
+                    names.add(mod)
+            elif node.module:
+                names.add(node.module)
+    return names
+
+
+def _layer_of(top: str) -> int | None:
+    for i, layer in enumerate(LAYERS):
+        if top in layer:
+            return i
+    return None
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_core_modules_import_no_framework(path: Path) -> None:
+    """Parse, analyse and plan never import flask, requests or sqlalchemy."""
+    rel = path.relative_to(PACKAGE).as_posix()
+    if not rel.startswith(CORE) or rel in CORE_EXCEPTIONS:
+        pytest.skip("shell module")
+    bad = {n for n in _imports(path) if n.split(".")[0] in FORBIDDEN_IN_CORE}
+    assert not bad, f"{rel} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_modules_import_only_lower_layers(path: Path) -> None:
+    """A module imports only from its own layer or the layers below it."""
+    rel = path.relative_to(PACKAGE)
+    own = _layer_of(rel.parts[0].removesuffix(".py"))
+    if own is None:
+        pytest.skip("package root")
+    for name in _imports(path):
+        if not name.startswith("cpro_siecle_plugin."):
+            continue
+        other = _layer_of(name.split(".")[1])
+        assert other is None or other <= own, f"{rel} imports {name} from a higher layer"
+
+
+def test_only_the_xml_module_imports_lxml() -> None:
+    """One hardened XML entry point: siecle/_xml.py is the only module importing lxml."""
+    users = [p.relative_to(PACKAGE).as_posix() for p in _modules()
+             if any(n.split(".")[0] == "lxml" for n in _imports(p))]
+    assert users in ([], ["siecle/_xml.py"])
