@@ -1,0 +1,69 @@
+"""Every French text of the web shell that is not in a template, in one place.
+
+Templates hold their own page texts; menu names, flash messages and errors raised by the
+views live here, so a translation only has to look at this module and the templates.
+"""
+
+from __future__ import annotations
+
+#: Menu category under which the plugin mounts its pages.
+CATEGORY = "Importation SIECLE"
+
+#: Menu entries, in menu order (teachers always first).
+MENU = {
+    "sts": "Importation des enseignants",
+    "students": "Importation des apprenants et de leurs responsables légaux",
+    "history": "Historique des importations",
+    "logins": "Identifiants",
+}
+
+#: Labels of form fields and buttons.
+LABELS = {
+    "sts": "Export STS-web « sts_emp_RNE_année » (.xml ou .zip)",
+    "eleves": "Export des élèves « ElevesSansAdresses » (.xml ou .zip)",
+    "responsables": "Export des responsables « ResponsablesAvecAdresses » (.xml ou .zip)",
+    "analyse": "Analyse du fichier",
+    "force": "Forcer l'importation malgré le frein de sécurité",
+    "import": "Importer les fichiers",
+    "reset": "Réinitialiser le mot de passe",
+}
+
+#: French names of the plan's action kinds, for the preview and the report.
+ACTION_LABELS = {
+    "create_cohort": "Cohortes à créer",
+    "create_user": "Comptes à créer",
+    "reactivate_user": "Comptes à réactiver",
+    "remove_member": "Retraits de cohortes",
+    "add_member": "Ajouts dans des cohortes",
+    "unlink_guardian": "Liens responsable–élève à retirer",
+    "link_guardian": "Liens responsable–élève à créer",
+    "deactivate_user": "Comptes à désactiver",
+    "suspend_user": "Comptes à suspendre",
+    "delete_user": "Comptes à supprimer",
+}
+
+MESSAGES: dict[str, str] = {
+    "no_file": "Aucun fichier reçu : choisissez au moins un fichier.",
+    "bad_extension": "seuls les fichiers .xml et .zip sont acceptés.",
+    "too_large": "Fichier trop volumineux : la taille maximale acceptée est de {limit} Mo.",
+    "plan_unknown": "Cet aperçu n'existe plus. Relancez l'analyse des fichiers.",
+    "job_unknown": "Cette importation n'est plus suivie (le serveur a redémarré ?). "
+                   "Consultez l'historique des importations.",
+    "job_started": "Importation lancée.",
+    "import_failed": "L'importation a échoué : {error}",
+    "run_unknown": "Importation introuvable dans l'historique.",
+    "person_unknown": "Élève introuvable : impossible de réinitialiser son mot de passe.",
+    "password_reset": "Mot de passe de {name} réinitialisé à « {password} » "
+                      "(changement obligatoire à la prochaine connexion).",
+    "host_error": "La plateforme n'a pas répondu comme prévu : {error}",
+    "form_invalid": "Formulaire incomplet ou expiré : rechargez la page et recommencez.",
+}
+
+
+def msg(key: str, **values: object) -> str:
+    """The French text ``key``, formatted with ``values``.
+
+    :param key: a key of :data:`MESSAGES`.
+    :returns: the formatted message.
+    """
+    return MESSAGES[key].format(**values)

@@ -1,0 +1,131 @@
+"""Printable PDF of an import report (fpdf2): summary tables, then one page per class.
+
+The student logins are printed one class per page, so a teacher can hand each class its
+sheet. Names need Unicode (Œ, ’...): a DejaVu TrueType font is embedded when one is found
+(Debian package ``fonts-dejavu-core``); otherwise the core Helvetica font is used with a
+safe transliteration to Latin-1, so the PDF is always produced.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+#: Where a Unicode TrueType font is looked for, in order.
+FONT_CANDIDATES = (
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/TTF/DejaVuSans.ttf"),
+)
+_LATIN1_SUBSTITUTES = str.maketrans({
+    "Œ": "OE", "œ": "oe", "’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-",
+    "…": "...", "€": "EUR", "✔": "oui", "✘": "non", "\u202f": " ", "\u2009": " ",
+})
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled table: ``columns`` headers, ``rows`` of cell texts."""
+
+    title: str
+    columns: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    widths: Sequence[int] | None = None
+
+
+def to_latin1(text: str) -> str:
+    """``text`` with every character outside Latin-1 replaced by a readable equivalent."""
+    text = text.translate(_LATIN1_SUBSTITUTES)
+    out = []
+    for char in text:
+        if ord(char) < 256:
+            out.append(char)
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFKD", char)
+                       if not unicodedata.combining(c))
+        out.append(base if base and all(ord(c) < 256 for c in base) else "?")
+    return "".join(out)
+
+
+def find_font() -> Path | None:
+    """The first Unicode TrueType font found on this machine, if any."""
+    return next((p for p in FONT_CANDIDATES if p.is_file()), None)
+
+
+class ReportPdf(FPDF):
+    """An A4 document with a title header and numbered pages."""
+
+    def __init__(self, title: str, font_path: Path | None = None) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.doc_title = title
+        self.unicode = font_path is not None
+        if font_path is not None:
+            self.add_font("Report", "", str(font_path))
+            bold = font_path.with_name(font_path.name.replace(".ttf", "-Bold.ttf"))
+            self.add_font("Report", "B", str(bold if bold.is_file() else font_path))
+        self.family = "Report" if self.unicode else "Helvetica"
+        self.set_title(self.clean(title))
+        self.set_auto_page_break(auto=True, margin=15)
+
+    def clean(self, value: Any) -> str:
+        """A cell text this document's font can draw."""
+        text = "" if value is None else str(value)
+        return text if self.unicode else to_latin1(text)
+
+    def header(self) -> None:
+        self.set_font(self.family, "B", 9)
+        self.cell(0, 6, self.clean(self.doc_title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(2)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(self.family, "", 8)
+        self.cell(0, 6, f"Page {self.page_no()}/{{nb}}", align="C")
+
+    def heading(self, text: str, size: int = 13) -> None:
+        """A bold heading line."""
+        self.set_font(self.family, "B", size)
+        self.multi_cell(0, 8, self.clean(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(self.family, "", 9)
+
+    def section(self, section: Section) -> None:
+        """A heading and its table (nothing when the table is empty)."""
+        if not section.rows:
+            return
+        self.heading(f"{section.title} ({len(section.rows)})", 11)
+        widths = tuple(section.widths) if section.widths else None
+        with self.table(col_widths=widths, text_align="LEFT", line_height=5,
+                        first_row_as_headings=True) as table:
+            table.row([self.clean(c) for c in section.columns])
+            for row in section.rows:
+                table.row([self.clean(c) for c in row])
+        self.ln(4)
+
+
+def render_pdf(title: str, intro: Iterable[str], sections: Iterable[Section],
+               class_pages: Mapping[str, Section] | None = None,
+               font_path: Path | None = None) -> bytes:
+    """Render a report: ``intro`` lines and ``sections`` first, then one page per class.
+
+    :param font_path: a TrueType font; default: :func:`find_font`, else core Helvetica.
+    :returns: the PDF document's bytes (they start with ``%PDF``).
+    """
+    pdf = ReportPdf(title, font_path if font_path is not None else find_font())
+    pdf.add_page()
+    pdf.heading(title, 15)
+    for line in intro:
+        pdf.multi_cell(0, 5, pdf.clean(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(3)
+    for section in sections:
+        pdf.section(section)
+    for name, page in sorted((class_pages or {}).items()):
+        pdf.add_page()
+        pdf.heading(f"Classe {name}", 15)
+        pdf.section(page)
+    return bytes(pdf.output())

@@ -1,0 +1,31 @@
+"""The printable PDF: always produced, Unicode names kept or safely transliterated."""
+
+from __future__ import annotations
+
+import pytest
+
+from cpro_siecle_plugin.sync import report_pdf
+from cpro_siecle_plugin.sync.report_pdf import Section, render_pdf, to_latin1
+
+ROWS = [["N’DIAYE Œdipe", "oedipe.ndiaye", "01022009"]]
+
+
+def test_pdf_has_one_page_per_class() -> None:
+    """Each class gets its own page after the summary page."""
+    pages = {c: Section("Identifiants des élèves", ["Nom", "Identifiant", "Mot de passe"], ROWS)
+             for c in ("2NDE1", "2NDE2", "1G1")}
+    data = render_pdf("Rapport", ["ligne"], [], pages)
+    assert data.startswith(b"%PDF")
+    assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") == 4
+
+
+def test_pdf_without_unicode_font_still_renders(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without DejaVu on the machine, the core font and a transliteration are used."""
+    monkeypatch.setattr(report_pdf, "FONT_CANDIDATES", ())
+    data = render_pdf("Rapport d’importation — Œ", [], [Section("Élèves", ["Nom", "a", "b"], ROWS)])
+    assert data.startswith(b"%PDF")
+
+
+def test_transliteration_keeps_latin1_and_replaces_the_rest() -> None:
+    """Accents of Latin-1 stay; Œ, ’ and dashes become readable ASCII."""
+    assert to_latin1("Éloïse N’DIAYE — Œuvre ș ㄱ") == "Éloïse N'DIAYE - OEuvre s ?"
