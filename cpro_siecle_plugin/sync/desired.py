@@ -1,0 +1,241 @@
+"""What the files of one import want: active people, their cohorts, guardian links.
+
+Pure: the planner diffs this against the ledger's ``LedgerState``. Only the populations
+whose file is in the snapshot are described; the others are left to the ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..config import Settings
+from ..domain import ElevesExport, ResponsablesExport, Snapshot, Staff, StaffRole, Student
+from .state import LedgerState, Population, cohort_key, person_key
+
+STAFF_POPULATIONS = frozenset({Population.TEACHER, Population.HEAD, Population.STAFF})
+_ROLE_POPULATION = {
+    StaffRole.TEACHER: Population.TEACHER,
+    StaffRole.HEAD: Population.HEAD,
+    StaffRole.OTHER: Population.STAFF,
+}
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A person the files want with an active account, and what the report shows."""
+
+    key: str
+    population: Population
+    firstname: str
+    lastname: str
+    birth_date: date | None = None
+    email: str | None = None
+    national_id: str | None = None
+    cohorts: frozenset[str] = frozenset()
+    division: str | None = None
+    groups: tuple[str, ...] = ()
+    disciplines: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
+    students: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Desired:
+    """The files' view of one school, for the populations they feed."""
+
+    populations: frozenset[Population]
+    people: Mapping[str, Wanted]
+    absent_reasons: Mapping[str, str] = field(default_factory=dict)  # key → why not wanted
+    links: frozenset[tuple[str, str]] | None = None  # None: Responsables not imported
+    warnings: tuple[str, ...] = ()
+
+
+def planned_populations(snapshot: Snapshot, settings: Settings) -> frozenset[Population]:
+    """Populations whose file is in the snapshot (other staff only if enabled)."""
+    out: set[Population] = set()
+    if snapshot.sts is not None:
+        out |= {Population.TEACHER, Population.HEAD}
+        if settings.create_other_staff:
+            out.add(Population.STAFF)
+    if snapshot.eleves is not None:
+        out.add(Population.STUDENT)
+    if snapshot.responsables is not None:
+        out.add(Population.GUARDIAN)
+    return frozenset(out)
+
+
+def _staff_wanted(uaj: str, person: Staff, population: Population) -> Wanted:
+    teaches = population is Population.TEACHER
+    return Wanted(
+        key=person_key(uaj, population, person.sts_id),
+        population=population,
+        firstname=person.first_name,
+        lastname=person.last_name,
+        birth_date=person.birth_date,
+        cohorts=frozenset(cohort_key(uaj, c, teachers=True) for c in person.structures)
+        if teaches
+        else frozenset(),
+        disciplines=tuple(d.label for d in person.disciplines),
+        classes=person.structures if teaches else (),
+    )
+
+
+def _staff(snapshot: Snapshot, settings: Settings) -> dict[str, Wanted]:
+    if snapshot.sts is None:
+        return {}
+    out: dict[str, Wanted] = {}
+    for person in sorted(snapshot.sts.staff, key=lambda s: s.sts_id):
+        population = _ROLE_POPULATION[person.role]
+        if population is Population.STAFF and not settings.create_other_staff:
+            continue
+        wanted = _staff_wanted(snapshot.uaj, person, population)
+        out[wanted.key] = wanted
+    return out
+
+
+def student_keys(uaj: str, eleves: ElevesExport, state: LedgerState) -> dict[str, str]:
+    """Person key of each ELEVE_ID, matching by INE a known student under another ELEVE_ID.
+
+    :returns: ELEVE_ID → person key (the known key when the INE matched).
+    """
+    by_ine: dict[str, str] = {}
+    for known in sorted(state.people.values(), key=lambda p: p.key):
+        if known.population is Population.STUDENT and known.national_id:
+            by_ine.setdefault(known.national_id, known.key)
+    direct = {person_key(uaj, Population.STUDENT, s.eleve_id) for s in eleves.students}
+    claimed: set[str] = set()
+    out: dict[str, str] = {}
+    for student in sorted(eleves.students, key=lambda s: s.eleve_id):
+        key = person_key(uaj, Population.STUDENT, student.eleve_id)
+        old = by_ine.get(student.ine or "")
+        if key not in state.people and old and old not in direct and old not in claimed:
+            key = old
+        claimed.add(key)
+        out[student.eleve_id] = key
+    return out
+
+
+def _absence(student: Student, today: date) -> str | None:
+    if student.has_left(today):
+        assert student.leaving_date is not None
+        return f"sortie le {student.leaving_date.strftime('%d/%m/%Y')}"
+    if not student.division:
+        return "sans classe"
+    return None
+
+
+def _student_wanted(uaj: str, key: str, student: Student) -> Wanted:
+    codes = (student.division or "", *student.groups)
+    return Wanted(
+        key=key,
+        population=Population.STUDENT,
+        firstname=student.first_name,
+        lastname=student.usage_name or student.last_name,
+        birth_date=student.birth_date,
+        email=student.email,
+        national_id=student.ine,
+        cohorts=frozenset(cohort_key(uaj, code) for code in codes),
+        division=student.division,
+        groups=tuple(sorted(set(student.groups))),
+    )
+
+
+def _students(
+    snapshot: Snapshot, state: LedgerState, today: date
+) -> tuple[dict[str, Wanted], dict[str, str], dict[str, str]]:
+    """Active students, reasons of the others, and ELEVE_ID → key."""
+    if snapshot.eleves is None:
+        return {}, {}, {}
+    keys = student_keys(snapshot.uaj, snapshot.eleves, state)
+    wanted: dict[str, Wanted] = {}
+    reasons: dict[str, str] = {}
+    for student in snapshot.eleves.students:
+        key = keys[student.eleve_id]
+        reason = _absence(student, today)
+        if reason is None:
+            wanted[key] = _student_wanted(snapshot.uaj, key, student)
+        else:
+            reasons[key] = reason
+    return wanted, reasons, keys
+
+
+def _active_student_keys(
+    students: Mapping[str, Wanted], state: LedgerState, eleves_given: bool
+) -> frozenset[str]:
+    if eleves_given:
+        return frozenset(students)
+    return frozenset(
+        p.key for p in state.people.values() if p.population is Population.STUDENT and p.active
+    )
+
+
+def _guardians(
+    uaj: str,
+    responsables: ResponsablesExport,
+    active_students: frozenset[str],
+    keys: Mapping[str, str],
+) -> tuple[dict[str, Wanted], frozenset[tuple[str, str]]]:
+    """Legal guardians of at least one active student, and their links."""
+    links: set[tuple[str, str]] = set()
+    for link in responsables.links:
+        student = keys.get(link.eleve_id) or person_key(uaj, Population.STUDENT, link.eleve_id)
+        if link.is_legal and student in active_students:
+            links.add((person_key(uaj, Population.GUARDIAN, link.personne_id), student))
+    wanted: dict[str, Wanted] = {}
+    for person in sorted(responsables.guardians, key=lambda g: g.personne_id):
+        key = person_key(uaj, Population.GUARDIAN, person.personne_id)
+        children = tuple(sorted(s for g, s in links if g == key))
+        if children:
+            wanted[key] = Wanted(
+                key=key,
+                population=Population.GUARDIAN,
+                firstname=person.first_name,
+                lastname=person.usage_name or person.last_name,
+                email=person.email,
+                students=children,
+            )
+    return wanted, frozenset(link for link in links if link[0] in wanted)
+
+
+def desired_state(
+    snapshot: Snapshot, state: LedgerState, today: date, settings: Settings
+) -> Desired:
+    """What the snapshot's files want, for the populations they feed.
+
+    :param snapshot: the checked files of this import.
+    :param state: the ledger (for INE matching and, without Eleves, the active students).
+    :param today: the date leaving dates are compared with.
+    :param settings: ``create_other_staff`` is read.
+    """
+    people = _staff(snapshot, settings)
+    students, reasons, keys = _students(snapshot, state, today)
+    people.update(students)
+    links: frozenset[tuple[str, str]] | None = None
+    if snapshot.responsables is not None:
+        active = _active_student_keys(students, state, snapshot.eleves is not None)
+        guardians, links = _guardians(snapshot.uaj, snapshot.responsables, active, keys)
+        people.update(guardians)
+    return Desired(
+        populations=planned_populations(snapshot, settings),
+        people=people,
+        absent_reasons=reasons,
+        links=links,
+        warnings=tuple(_warnings(people.values(), settings)),
+    )
+
+
+def _warnings(people: Iterable[Wanted], settings: Settings) -> list[str]:
+    derived = [p for p in people if p.population is Population.GUARDIAN or p.birth_date is None]
+    out = [
+        f"{p.lastname} {p.firstname} n'a pas de date de naissance : mot de passe initial généré."
+        for p in sorted(derived, key=lambda p: p.key)
+        if p.population is not Population.GUARDIAN
+    ]
+    if derived and not settings.secret:
+        out.append(
+            "Aucun secret n'est configuré (CPRO_SIECLE_SECRET) : les mots de passe générés "
+            "des responsables sont prévisibles. Configurez un secret avant d'importer."
+        )
+    return out

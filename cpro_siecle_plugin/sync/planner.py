@@ -1,0 +1,244 @@
+"""The pure core of reconciliation: files + ledger + today → ``Plan``.
+
+``compute_plan`` diffs what the files want (:mod:`.desired`) with what the ledger knows,
+for the populations whose file was given only: STS feeds staff and cohorts, Eleves the
+students, Responsables the legal guardians and their links. Known people are never
+recreated nor renamed; their logins and passwords are never touched.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Iterator
+from datetime import date
+from typing import Any
+
+from ..config import Settings
+from ..domain import Snapshot, Structure
+from .credentials import derived_password, make_username, staff_password, student_password
+from .desired import Desired, Wanted, desired_state
+from .plan import (
+    Action,
+    AddMember,
+    CreateCohort,
+    CreateUser,
+    DeactivateUser,
+    DeleteUser,
+    LinkGuardian,
+    Plan,
+    ReactivateUser,
+    RemoveMember,
+    SuspendUser,
+    UnlinkGuardian,
+    sort_actions,
+)
+from .safety import assess, is_year_change
+from .state import KnownPerson, LedgerState, Population, cohort_key, host_idnumber
+
+_SOURCES = ("sts", "eleves", "responsables")
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus ``months`` calendar months, the day clamped to the month's end."""
+    year, month0 = divmod(day.month - 1 + months, 12)
+    year += day.year
+    last = calendar.monthrange(year, month0 + 1)[1]
+    return date(year, month0 + 1, min(day.day, last))
+
+
+def _cohort(uaj: str, code: str, structure: Structure | None, teachers: bool) -> CreateCohort:
+    key = cohort_key(uaj, code, teachers=teachers)
+    label = structure.label if structure is not None else ""
+    kind = (
+        "classe ou groupe"
+        if structure is None
+        else ("groupe" if structure.is_group else "division")
+    )
+    if teachers:
+        name, description = f"{code} — enseignants", f"Enseignants de la {kind} {code} ({uaj})"
+    else:
+        name = f"{code} — {label}" if label and label != code else code
+        description = f"{kind.capitalize()} {label or code} ({uaj})"
+    return CreateCohort(key, host_idnumber(key), name, description)
+
+
+def _cohort_actions(
+    snapshot: Snapshot, desired: Desired, state: LedgerState
+) -> tuple[list[CreateCohort], list[str]]:
+    """Cohorts of STS structures and of codes people need, unknown to the ledger."""
+    structures = {s.code: s for s in (snapshot.sts.structures if snapshot.sts else ())}
+    wanted: dict[str, tuple[str, bool]] = {
+        cohort_key(snapshot.uaj, c): (c, False) for c in structures
+    }
+    for person in desired.people.values():
+        for code in (person.division or "", *person.groups):
+            wanted.setdefault(cohort_key(snapshot.uaj, code), (code, False))
+        for code in person.classes:
+            wanted.setdefault(cohort_key(snapshot.uaj, code, teachers=True), (code, True))
+    actions: list[CreateCohort] = []
+    warnings: list[str] = []
+    for key, (code, teachers) in sorted(wanted.items()):
+        if not code or key in state.cohorts:
+            continue
+        actions.append(_cohort(snapshot.uaj, code, structures.get(code), teachers))
+        if code not in structures and not teachers:
+            warnings.append(
+                f"La classe ou le groupe {code} n'est pas dans la structure STS : "
+                "cohorte créée avec son seul code."
+            )
+    return actions, warnings
+
+
+def _password(person: Wanted, settings: Settings) -> str:
+    if person.population is Population.GUARDIAN or person.birth_date is None:
+        return derived_password(settings.secret, person.key)
+    if person.population is Population.STUDENT:
+        return student_password(person.birth_date)
+    return staff_password(person.birth_date)
+
+
+def _creations(new: Iterable[Wanted], state: LedgerState, settings: Settings) -> Iterator[Action]:
+    """Accounts of new people, logins given in person-key order, and their cohorts."""
+    taken = set(state.taken_usernames) | {p.username for p in state.people.values()}
+    for person in sorted(new, key=lambda p: p.key):
+        username = make_username(
+            person.firstname, person.lastname, taken, settings.login_max_length
+        )
+        yield CreateUser(
+            person_key=person.key,
+            population=person.population.value,
+            idnumber=host_idnumber(person.key),
+            username=username,
+            password=_password(person, settings),
+            firstname=person.firstname,
+            lastname=person.lastname,
+            email=person.email,
+            national_id=person.national_id,
+            division=person.division,
+            groups=person.groups,
+            disciplines=person.disciplines,
+            classes=person.classes,
+            students=person.students,
+        )
+        yield from (AddMember(c, person.key) for c in sorted(person.cohorts))
+
+
+def _memberships(key: str, have: frozenset[str], want: frozenset[str]) -> Iterator[Action]:
+    yield from (RemoveMember(c, key) for c in sorted(have - want))
+    yield from (AddMember(c, key) for c in sorted(want - have))
+
+
+def _departure(known: KnownPerson, reason: str, settings: Settings) -> Iterator[Action]:
+    """Out of every cohort at once; suspended unless a student keeps their login."""
+    yield from (RemoveMember(c, known.key) for c in sorted(known.cohorts))
+    keeps_login = known.population is Population.STUDENT and settings.student_login_months > 0
+    yield DeactivateUser(
+        known.key, known.population.value, known.username, suspend=not keeps_login, reason=reason
+    )
+
+
+def _retention(known: KnownPerson, today: date, settings: Settings) -> Iterator[Action]:
+    """Deletion after the retention period; suspension when a student's login window ends."""
+    if known.deactivated_on is None:
+        return
+    if add_months(known.deactivated_on, settings.retention_months) <= today:
+        yield DeleteUser(known.key, known.population.value, known.username)
+        return
+    window = settings.student_login_months if known.population is Population.STUDENT else 0
+    if not known.suspended and add_months(known.deactivated_on, window) <= today:
+        yield SuspendUser(known.key, known.population.value, known.username)
+
+
+def _absent_reason(known: KnownPerson, desired: Desired) -> str:
+    if known.key in desired.absent_reasons:
+        return desired.absent_reasons[known.key]
+    if known.population is Population.GUARDIAN:
+        return "n'est plus responsable légal d'un élève présent"
+    return "absent des fichiers"
+
+
+def _people_actions(
+    desired: Desired, state: LedgerState, today: date, settings: Settings
+) -> tuple[list[Action], dict[str, int]]:
+    """Every account and membership action, and the count of people kept per population."""
+    actions: list[Action] = []
+    kept = {p.value: 0 for p in sorted(desired.populations, key=lambda p: p.value)}
+    new = [w for k, w in desired.people.items() if k not in state.people]
+    actions.extend(_creations(new, state, settings))
+    for known in sorted(state.people.values(), key=lambda p: p.key):
+        wanted = desired.people.get(known.key)
+        if wanted is not None:
+            if known.active:
+                kept[wanted.population.value] += 1
+            else:
+                actions.append(
+                    ReactivateUser(
+                        known.key,
+                        wanted.population.value,
+                        known.username,
+                        unsuspend=known.suspended,
+                    )
+                )
+            actions.extend(_memberships(known.key, known.cohorts, wanted.cohorts))
+        elif known.population not in desired.populations:
+            continue
+        elif known.active:
+            actions.extend(_departure(known, _absent_reason(known, desired), settings))
+        else:
+            actions.extend(_retention(known, today, settings))
+    return actions, kept
+
+
+def _link_actions(desired: Desired, state: LedgerState) -> Iterator[Action]:
+    """Links follow Responsables; a link is removed only while both people stay active."""
+    if desired.links is None:
+        return
+    active_after = set(desired.people) | {
+        p.key for p in state.people.values() if p.active and p.population not in desired.populations
+    }
+    for guardian, student in sorted(desired.links - state.links):
+        yield LinkGuardian(guardian, student)
+    for guardian, student in sorted(state.links - desired.links):
+        if guardian in active_after and student in active_after:
+            yield UnlinkGuardian(guardian, student)
+
+
+def _meta(
+    snapshot: Snapshot, state: LedgerState, today: date, settings: Settings
+) -> dict[str, Any]:
+    given = (snapshot.sts, snapshot.eleves, snapshot.responsables)
+    meta: dict[str, Any] = {
+        "uaj": snapshot.uaj,
+        "year": snapshot.year,
+        "today": today.isoformat(),
+        "populations": [name for name, part in zip(_SOURCES, given, strict=True) if part],
+        "files": list(snapshot.files),
+        "year_change": is_year_change(snapshot, state),
+        "student_login_months": settings.student_login_months,
+        "retention_months": settings.retention_months,
+    }
+    if snapshot.sts is not None:
+        meta["structures"] = sorted({s.code for s in snapshot.sts.structures})
+    return meta
+
+
+def compute_plan(snapshot: Snapshot, state: LedgerState, today: date, settings: Settings) -> Plan:
+    """Plan one import: creations, memberships, links, departures and retention.
+
+    Same input, same plan, in the same order.
+
+    :param snapshot: the checked files of this import.
+    :param state: what the ledger knows about this school (and the platform's logins).
+    :param today: the date of the import (leaving dates, login window, retention).
+    :param settings: login cap, login window, retention, brake thresholds, secret.
+    :returns: the plan, with ``meta`` described in :class:`~.plan.Plan`.
+    """
+    desired = desired_state(snapshot, state, today, settings)
+    cohorts, cohort_warnings = _cohort_actions(snapshot, desired, state)
+    people, kept = _people_actions(desired, state, today, settings)
+    actions = sort_actions([*cohorts, *people, *_link_actions(desired, state)])
+    meta = _meta(snapshot, state, today, settings)
+    meta["warnings"] = [*desired.warnings, *cohort_warnings]
+    meta["kept"] = kept
+    meta["brake"] = assess(actions, state, snapshot, settings)
+    return Plan(actions, meta)
