@@ -1,0 +1,66 @@
+"""Fixtures of the adapter tests: one harness per host, for the contract suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+import pytest
+
+from cpro_siecle_plugin.adapters.base import HostAdapter, NewUser
+from cpro_siecle_plugin.adapters.memory import MemoryHost
+
+
+class Harness(Protocol):
+    """What the contract suite needs beyond the interface: inspect and break the host."""
+
+    host: HostAdapter
+
+    def record(self, user_id: int) -> dict[str, Any]: ...
+
+    def guardians_of(self, student_id: int) -> set[int]: ...
+
+    def lose_next_create_reply(self) -> None: ...
+
+
+class MemoryHarness:
+    def __init__(self) -> None:
+        self.host = MemoryHost(batch_size=10)
+
+    def record(self, user_id: int) -> dict[str, Any]:
+        u = self.host.users[user_id]
+        return {"username": u.username, "firstname": u.firstname, "lastname": u.lastname,
+                "email": u.email, "suspended": u.suspended, "force_change": u.force_change,
+                "password_ok": lambda p, u=u: u.password == p}
+
+    def guardians_of(self, student_id: int) -> set[int]:
+        return {g for g, s in self.host.guardian_links if s == student_id}
+
+    def lose_next_create_reply(self) -> None:
+        self.host.lose_reply("create_users")
+
+
+HARNESSES: dict[str, Any] = {"memory": lambda tmp_path: MemoryHarness()}
+
+
+@pytest.fixture(params=sorted(HARNESSES))
+def harness(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Harness]:
+    """Every host implementation, behind the same harness."""
+    made = HARNESSES[request.param](tmp_path)
+    yield made
+    getattr(made, "close", lambda: None)()
+
+
+def new_user(n: int, **over: Any) -> NewUser:
+    """A valid account to create, numbered ``n``."""
+    values: dict[str, Any] = {"idnumber": f"cpro:0001:eleve:{n}", "username": f"eleve.{n}",
+                              "password": "12052008", "firstname": f"Prénom{n}",
+                              "lastname": f"Nom{n}", "email": None}
+    values.update(over)
+    return NewUser(**values)
+
+
+@pytest.fixture
+def make_user() -> Any:
+    """Factory of valid accounts to create: ``make_user(n, **overrides)``."""
+    return new_user
