@@ -49,9 +49,10 @@ def _figures(actions: Iterable[Action], state: LedgerState) -> list[tuple[Popula
     return [(p, gone[p], active[p] + deleted[p]) for p in Population]
 
 
-def _context(year_change: bool, threshold: float) -> str:
-    when = "changement d'année scolaire" if year_change else "en cours d'année scolaire"
-    return f"seuil de {100 * threshold:.0f} % ({when})"
+def _when(snapshot: Snapshot, state: LedgerState, year_change: bool) -> str:
+    if year_change:
+        return f"changement d'année scolaire : {state.last_year} → {snapshot.year}"
+    return "en cours d'année scolaire"
 
 
 def assess(
@@ -82,24 +83,35 @@ def assess(
         "share": round(share, 4),
         "threshold": threshold,
         "year_change": year_change,
-        "message": _message(triggered, population, count, total, _context(year_change, threshold)),
+        "message": _message(
+            triggered, population, count, total, threshold, _when(snapshot, state, year_change)
+        ),
     }
 
 
 def _message(
-    triggered: bool, population: Population | None, count: int, total: int, context: str
+    triggered: bool,
+    population: Population | None,
+    count: int,
+    total: int,
+    threshold: float,
+    when: str,
 ) -> str:
+    limit = f"{100 * threshold:.0f} %"
     if population is None:
-        return f"Frein de sécurité : aucun compte désactivé ni supprimé ({context})."
+        return f"Frein de sécurité : aucun compte désactivé ni supprimé (seuil de {limit}, {when})."
     share = 100 * count / total if total else 0.0
     figures = f"{count} compte(s) {population.label} sur {total} ({share:.0f} %)"
     if triggered:
         return (
             f"Frein de sécurité : ce plan désactiverait ou supprimerait {figures}, au-delà du "
-            f"{context}. Vérifiez que les fichiers sont complets, ou forcez si ces départs "
-            "sont réels."
+            f"seuil de {limit} ({when}). Vérifiez que les fichiers sont complets, ou forcez "
+            "si ces départs sont réels."
         )
-    return f"Frein de sécurité : {figures} désactivé(s) ou supprimé(s), sous le {context}."
+    return (
+        f"Frein de sécurité : {figures} désactivé(s) ou supprimé(s), sous le seuil de "
+        f"{limit} ({when})."
+    )
 
 
 def enforce(plan: Plan, force: bool = False) -> None:
