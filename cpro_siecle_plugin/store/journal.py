@@ -1,0 +1,189 @@
+"""The ledger side of apply: action statuses, host ids, and the effect of each action.
+
+``LedgerJournal`` implements :class:`cpro_siecle_plugin.sync.apply.Journal`. Each
+:meth:`LedgerJournal.record` runs in one transaction: the journal rows and the people,
+cohorts, memberships and links they change are written together, so the ledger never says
+an action is done without its effect, nor the reverse.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..sync.apply import Done
+from ..sync.plan import (
+    AddMember,
+    CreateCohort,
+    CreateUser,
+    DeactivateUser,
+    DeleteUser,
+    LinkGuardian,
+    ReactivateUser,
+    RemoveMember,
+    SuspendUser,
+    UnlinkGuardian,
+)
+from .tables import CohortRow, GuardianLinkRow, JournalRow, MembershipRow, PersonRow
+
+_person_key = operator.attrgetter("person_key")
+
+#: Largest IN list sent in one statement.
+CHUNK = 500
+
+
+def now() -> datetime:
+    """Naive UTC now, as the ledger stores date-times."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def chunked(items: Collection[str]) -> Iterator[list[str]]:
+    """``items`` in lists of at most :data:`CHUNK`."""
+    values = list(items)
+    for start in range(0, len(values), CHUNK):
+        yield values[start:start + CHUNK]
+
+
+class LedgerJournal:
+    """Journal of one plan of one school, writing its effects into the ledger.
+
+    :param extra: the plan's side data (``birth_dates``: person key → ISO date).
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], uaj: str, extra: Mapping[str, Any]):
+        self._sessions = sessions
+        self.uaj = uaj
+        self._birth = dict(extra.get("birth_dates", {}))
+
+    def statuses(self, checksum: str) -> dict[str, str]:
+        with self._sessions() as s:
+            rows = s.execute(select(JournalRow.action_key, JournalRow.status)
+                             .where(JournalRow.checksum == checksum))
+            return {k: v for k, v in rows}
+
+    def mark_pending(self, checksum: str, keys: Sequence[str]) -> None:
+        with self._sessions.begin() as s:
+            self._set(s, checksum, {k: ("pending", None) for k in keys})
+
+    def person_ids(self, keys: Collection[str]) -> dict[str, int]:
+        return self._ids(PersonRow, keys)
+
+    def cohort_ids(self, keys: Collection[str]) -> dict[str, int]:
+        return self._ids(CohortRow, keys)
+
+    def record(
+        self, checksum: str, done: Sequence[Done], failed: Mapping[str, str], *,
+        today: date | None,
+    ) -> None:
+        statuses: dict[str, tuple[str, str | None]] = {k: ("failed", v) for k, v in failed.items()}
+        statuses.update({d.action.key: ("done", None) for d in done})
+        with self._sessions.begin() as s:
+            self._set(s, checksum, statuses)
+            self._effects(s, done, today)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _ids(
+        self, table: type[PersonRow] | type[CohortRow], keys: Collection[str]
+    ) -> dict[str, int]:
+        out: dict[str, int] = {}
+        with self._sessions() as s:
+            for part in chunked(keys):
+                rows = s.execute(select(table.key, table.host_id)
+                                 .where(table.key.in_(part), table.host_id.is_not(None)))
+                out.update({k: int(v) for k, v in rows})
+        return out
+
+    @staticmethod
+    def _set(s: Session, checksum: str, statuses: Mapping[str, tuple[str, str | None]]) -> None:
+        for part in chunked(statuses):
+            s.execute(delete(JournalRow).where(JournalRow.checksum == checksum,
+                                               JournalRow.action_key.in_(part)))
+        if statuses:
+            stamp = now()
+            s.execute(insert(JournalRow), [
+                {"checksum": checksum, "action_key": k, "status": st, "error": err,
+                 "updated_at": stamp} for k, (st, err) in statuses.items()
+            ])
+
+    def _effects(self, s: Session, done: Sequence[Done], today: date | None) -> None:
+        by_kind: dict[type, list[Done]] = {}
+        for d in done:
+            by_kind.setdefault(type(d.action), []).append(d)
+        stamp = now()
+        cohorts = by_kind.get(CreateCohort, [])
+        if cohorts:
+            s.execute(insert(CohortRow), [self._cohort(d) for d in cohorts])
+        users = by_kind.get(CreateUser, [])
+        if users:
+            s.execute(insert(PersonRow), [self._person(d, stamp) for d in users])
+        self._people(s, by_kind.get(ReactivateUser, []),
+                     {"active": True, "suspended": False, "deactivated_on": None})
+        self._pairs(s, MembershipRow, by_kind.get(RemoveMember, []), add=False)
+        self._pairs(s, MembershipRow, by_kind.get(AddMember, []), add=True)
+        self._pairs(s, GuardianLinkRow, by_kind.get(UnlinkGuardian, []), add=False)
+        self._pairs(s, GuardianLinkRow, by_kind.get(LinkGuardian, []), add=True)
+        leaving = by_kind.get(DeactivateUser, [])
+        self._people(s, [d for d in leaving if getattr(d.action, "suspend", False)],
+                     {"active": False, "suspended": True, "deactivated_on": today})
+        self._people(s, [d for d in leaving if not getattr(d.action, "suspend", False)],
+                     {"active": False, "deactivated_on": today})
+        self._people(s, by_kind.get(SuspendUser, []), {"suspended": True})
+        self._delete(s, [_person_key(d.action) for d in by_kind.get(DeleteUser, [])])
+
+    def _cohort(self, d: Done) -> dict[str, Any]:
+        a = d.action
+        assert isinstance(a, CreateCohort)
+        return {"key": a.cohort_key, "uaj": self.uaj, "idnumber": a.idnumber, "name": a.name,
+                "host_id": d.host_id}
+
+    def _person(self, d: Done, stamp: datetime) -> dict[str, Any]:
+        a = d.action
+        assert isinstance(a, CreateUser)
+        birth = self._birth.get(a.person_key)
+        return {
+            "key": a.person_key, "uaj": self.uaj, "population": a.population,
+            "username": d.username or a.username, "idnumber": a.idnumber,
+            "firstname": a.firstname, "lastname": a.lastname, "national_id": a.national_id,
+            "birth_date": date.fromisoformat(birth) if birth else None,
+            "host_id": d.host_id, "active": True, "suspended": False, "deactivated_on": None,
+            "created_at": stamp,
+        }
+
+    @staticmethod
+    def _people(s: Session, done: Sequence[Done], values: dict[str, Any]) -> None:
+        keys = [_person_key(d.action) for d in done]
+        for part in chunked(keys):
+            s.execute(update(PersonRow).where(PersonRow.key.in_(part)).values(**values))
+
+    @staticmethod
+    def _pairs(
+        s: Session, table: type[MembershipRow] | type[GuardianLinkRow], done: Sequence[Done],
+        add: bool,
+    ) -> None:
+        if not done:
+            return
+        cols = table.__table__.columns.keys()
+        pairs = {(getattr(d.action, cols[0]), getattr(d.action, cols[1])) for d in done}
+        first, second = table.__table__.columns[cols[0]], table.__table__.columns[cols[1]]
+        existing: set[tuple[str, str]] = set()
+        for part in chunked({p[0] for p in pairs}):
+            rows = s.execute(select(first, second).where(first.in_(part)))
+            existing |= {(a, b) for a, b in rows if (a, b) in pairs}
+        if add and pairs - existing:
+            s.execute(insert(table), [{cols[0]: a, cols[1]: b} for a, b in pairs - existing])
+        for a, b in (existing if not add else ()):
+            s.execute(delete(table).where(first == a, second == b))
+
+    @staticmethod
+    def _delete(s: Session, keys: Sequence[str]) -> None:
+        for part in chunked(keys):
+            s.execute(delete(MembershipRow).where(MembershipRow.person_key.in_(part)))
+            s.execute(delete(GuardianLinkRow).where(or_(GuardianLinkRow.guardian_key.in_(part),
+                                                        GuardianLinkRow.student_key.in_(part))))
+            s.execute(delete(PersonRow).where(PersonRow.key.in_(part)))

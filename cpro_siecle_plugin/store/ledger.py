@@ -1,0 +1,208 @@
+"""The plugin's ledger: what it created on the host, stored plans, journal, runs and locks.
+
+Any SQLAlchemy URL works (SQLite by default); opening a ``Ledger`` upgrades its schema to
+the latest Alembic revision. Everything it hands out is plain data (``LedgerState``,
+records), never a database row.
+
+Stored plans hold the initial passwords of the accounts they create (they are part of the
+checksummed plan), and runs hold the report given to the admin: protect the database as
+you protect the reports. The ledger keeps birth dates, not passwords, for password resets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import sessionmaker
+
+from ..errors import ChecksumMismatchError, PlanError
+from ..sync.plan import Plan
+from ..sync.state import LedgerState
+from . import people as _people
+from .journal import LedgerJournal, now
+from .locks import STALE_AFTER, school_lock
+from .migrate import make_engine, upgrade
+from .records import PersonRecord, PlanRecord, RunRecord, SchoolRecord
+from .runs import finish_run, run_record
+from .tables import PlanRow, RunRow, SchoolRow
+
+DEFAULT_URL = "sqlite:///cpro_siecle.sqlite3"
+
+
+class Ledger:
+    """The ledger at ``url``; the schema is migrated on open.
+
+    :param url: SQLAlchemy URL (``sqlite://`` for an in-memory ledger).
+    """
+
+    def __init__(self, url: str = DEFAULT_URL) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        upgrade(self.engine)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def __repr__(self) -> str:
+        return f"Ledger({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    # -- state ------------------------------------------------------------------------------
+
+    def load_state(self, uaj: str) -> LedgerState:
+        """What the ledger knows of ``uaj``, for the planner (a handful of queries)."""
+        with self.sessions() as s:
+            return _people.load_state(s, uaj)
+
+    def school(self, uaj: str) -> SchoolRecord | None:
+        """The school's record, or ``None`` if never imported."""
+        with self.sessions() as s:
+            return _people.school_record(s, uaj)
+
+    def state_fingerprint(self, uaj: str) -> str:
+        """A digest that changes whenever an import is applied to ``uaj``."""
+        school = self.school(uaj)
+        return _fingerprint(uaj, school.version if school else 0)
+
+    def person(self, key: str) -> PersonRecord | None:
+        """One person, with birth date and cohorts (for password resets)."""
+        with self.sessions() as s:
+            return _people.person_record(s, key)
+
+    def people(self, uaj: str) -> list[PersonRecord]:
+        """Every person of ``uaj``, sorted by population then name."""
+        with self.sessions() as s:
+            return _people.people_records(s, uaj)
+
+    # -- plans ------------------------------------------------------------------------------
+
+    def save_plan(
+        self, plan: Plan, user: str, files: Sequence[str] = (), *,
+        extra: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Store a previewed plan with the state version it was computed against.
+
+        :param extra: side data not in the plan: ``birth_dates`` (person key → ISO date),
+            ``structures`` (list of ``{code, label, is_group}``), ``school_name``.
+        :returns: the plan id.
+        """
+        uaj = str(plan.meta.get("uaj", ""))
+        school = self.school(uaj)
+        row = PlanRow(uaj=uaj, checksum=plan.checksum, data=plan.to_data(),
+                      extra=dict(extra or {}), state_version=school.version if school else 0,
+                      created_by=user, created_at=now(), files=list(files))
+        with self.sessions.begin() as s:
+            s.add(row)
+            s.flush()
+            return int(row.id)
+
+    def plan_record(self, plan_id: int) -> PlanRecord:
+        """The stored plan's bookkeeping. :raises PlanError: unknown id."""
+        with self.sessions() as s:
+            row = s.get(PlanRow, plan_id)
+            if row is None:
+                raise PlanError(f"Plan n° {plan_id} introuvable : relancez l'aperçu.")
+            return PlanRecord(row.id, row.uaj, row.checksum, row.data, row.extra,
+                              row.state_version, row.created_by, row.created_at,
+                              tuple(row.files), row.status)
+
+    def get_plan(self, plan_id: int, expected_checksum: str | None = None) -> Plan:
+        """The stored plan, verified against its checksum (and ``expected_checksum``).
+
+        :raises ChecksumMismatchError: the plan is not the one previewed.
+        """
+        record = self.plan_record(plan_id)
+        if expected_checksum is not None and expected_checksum != record.checksum:
+            raise ChecksumMismatchError(expected_checksum, record.checksum)
+        return Plan.from_data(record.data, expected_checksum=record.checksum)
+
+    def journal(self, plan_id: int) -> LedgerJournal:
+        """The journal apply writes to for this plan."""
+        record = self.plan_record(plan_id)
+        return LedgerJournal(self.sessions, record.uaj, record.extra)
+
+    def begin_apply(self, plan_id: int) -> None:
+        """Check the plan still matches the ledger's state, then mark the state as changing.
+
+        A plan may be applied while the school's state is the one it was computed against,
+        or resumed when the last change came from this same plan.
+
+        :raises ChecksumMismatchError: another import changed the school since the preview.
+        """
+        record = self.plan_record(plan_id)
+        with self.sessions.begin() as s:
+            school = s.get(SchoolRow, record.uaj)
+            if school is None:
+                school = SchoolRow(uaj=record.uaj, has_sts_import=False, version=0)
+                s.add(school)
+                s.flush()
+            if school.version != record.state_version and school.version_plan_id != plan_id:
+                raise ChecksumMismatchError(_fingerprint(record.uaj, record.state_version),
+                                            _fingerprint(record.uaj, school.version))
+            if school.version_plan_id != plan_id:
+                school.version += 1
+                school.version_plan_id = plan_id
+            s.execute(update(PlanRow).where(PlanRow.id == plan_id).values(status="applying"))
+
+    # -- runs -------------------------------------------------------------------------------
+
+    def start_run(self, plan_id: int, user: str) -> int:
+        """Record the start of an apply; returns the run id."""
+        record = self.plan_record(plan_id)
+        row = RunRow(uaj=record.uaj, plan_id=plan_id, user=user, started=now(),
+                     files=list(record.files), counts={}, result="running")
+        with self.sessions.begin() as s:
+            s.add(row)
+            s.flush()
+            return int(row.id)
+
+    def finish_run(self, run_id: int, outcome: Any, report: Mapping[str, Any] | None) -> RunRecord:
+        """Record how a run ended; a complete run also updates the school's record.
+
+        :param outcome: an ``ApplyOutcome``.
+        """
+        with self.sessions.begin() as s:
+            finish_run(s, run_id, outcome, report)
+        return self.run(run_id)
+
+    def history(self, uaj: str | None = None, limit: int = 100) -> list[RunRecord]:
+        """Latest runs first, for one school or all."""
+        query = select(RunRow).order_by(RunRow.id.desc()).limit(limit)
+        if uaj is not None:
+            query = query.where(RunRow.uaj == uaj)
+        with self.sessions() as s:
+            return [run_record(r) for r in s.scalars(query)]
+
+    def run(self, run_id: int) -> RunRecord:
+        """One run. :raises PlanError: unknown id."""
+        with self.sessions() as s:
+            row = s.get(RunRow, run_id)
+            if row is None:
+                raise PlanError(f"Importation n° {run_id} introuvable.")
+            return run_record(row)
+
+    def count(self, table: type[Any]) -> int:
+        """Rows of a table (tests and diagnostics)."""
+        with self.sessions() as s:
+            return int(s.scalar(select(func.count()).select_from(table)) or 0)
+
+    # -- lock -------------------------------------------------------------------------------
+
+    @contextmanager
+    def lock(
+        self, uaj: str, holder: str, *, stale_after: timedelta = STALE_AFTER
+    ) -> Iterator[str]:
+        """Hold the school's import lock. :raises ImportLockedError: already held."""
+        with school_lock(self.sessions, uaj, holder, stale_after=stale_after) as token:
+            yield token
+
+
+def _fingerprint(uaj: str, version: int) -> str:
+    return hashlib.sha256(f"{uaj}:{version}".encode()).hexdigest()
+

@@ -1,0 +1,99 @@
+"""Reading people, cohorts and schools out of the ledger, in few queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..sync.state import KnownCohort, KnownPerson, LedgerState, Population
+from .records import PersonRecord, SchoolRecord
+from .tables import CohortRow, GuardianLinkRow, MembershipRow, PersonRow, SchoolRow, StructureRow
+
+
+def load_state(s: Session, uaj: str) -> LedgerState:
+    """The planner's view of ``uaj``: six queries whatever the number of people."""
+    school = school_record(s, uaj)
+    cohorts_of = _memberships(s, uaj)
+    people = {
+        r.key: KnownPerson(
+            key=r.key, population=Population(r.population), username=r.username,
+            idnumber=r.idnumber, firstname=r.firstname, lastname=r.lastname,
+            host_id=r.host_id, active=r.active, suspended=r.suspended,
+            deactivated_on=r.deactivated_on, national_id=r.national_id,
+            cohorts=frozenset(cohorts_of.get(r.key, ())),
+        )
+        for r in s.execute(select(PersonRow).where(PersonRow.uaj == uaj)).scalars()
+    }
+    cohorts = {
+        r.key: KnownCohort(r.key, r.idnumber, r.name, r.host_id)
+        for r in s.execute(select(CohortRow).where(CohortRow.uaj == uaj)).scalars()
+    }
+    links = s.execute(
+        select(GuardianLinkRow.guardian_key, GuardianLinkRow.student_key)
+        .join(PersonRow, PersonRow.key == GuardianLinkRow.guardian_key)
+        .where(PersonRow.uaj == uaj)
+    )
+    return LedgerState(
+        uaj=uaj, people=people, cohorts=cohorts,
+        links=frozenset((g, st) for g, st in links),
+        taken_usernames=frozenset(s.scalars(select(PersonRow.username))),
+        last_year=school.last_year if school else None,
+        has_sts_import=school.has_sts_import if school else False,
+        known_structures=school.structures if school else (),
+    )
+
+
+def _memberships(s: Session, uaj: str) -> dict[str, set[str]]:
+    rows = s.execute(
+        select(MembershipRow.person_key, MembershipRow.cohort_key)
+        .join(PersonRow, PersonRow.key == MembershipRow.person_key)
+        .where(PersonRow.uaj == uaj)
+    )
+    out: dict[str, set[str]] = defaultdict(set)
+    for person, cohort in rows:
+        out[person].add(cohort)
+    return out
+
+
+def school_record(s: Session, uaj: str) -> SchoolRecord | None:
+    """The school's record with its known structure codes, or ``None``."""
+    row = s.get(SchoolRow, uaj)
+    if row is None:
+        return None
+    codes = s.scalars(select(StructureRow.code).where(StructureRow.uaj == uaj)
+                      .order_by(StructureRow.code))
+    return SchoolRecord(row.uaj, row.name, row.last_year, row.has_sts_import, row.version,
+                        row.version_plan_id, tuple(codes))
+
+
+def structures(s: Session, uaj: str) -> dict[str, tuple[str, bool]]:
+    """Known structures of ``uaj``: code → (label, is_group)."""
+    rows = s.execute(select(StructureRow).where(StructureRow.uaj == uaj)).scalars()
+    return {r.code: (r.label, r.is_group) for r in rows}
+
+
+def person_record(s: Session, key: str) -> PersonRecord | None:
+    """One person with their cohort keys, or ``None``."""
+    row = s.get(PersonRow, key)
+    if row is None:
+        return None
+    cohorts = s.scalars(select(MembershipRow.cohort_key).where(MembershipRow.person_key == key))
+    return _record(row, sorted(cohorts))
+
+
+def people_records(s: Session, uaj: str) -> list[PersonRecord]:
+    """Every person of ``uaj`` with their cohorts, by population, last and first name."""
+    cohorts_of = _memberships(s, uaj)
+    rows = s.execute(
+        select(PersonRow).where(PersonRow.uaj == uaj)
+        .order_by(PersonRow.population, PersonRow.lastname, PersonRow.firstname, PersonRow.key)
+    ).scalars()
+    return [_record(r, sorted(cohorts_of.get(r.key, ()))) for r in rows]
+
+
+def _record(row: PersonRow, cohorts: list[str]) -> PersonRecord:
+    return PersonRecord(row.key, row.uaj, row.population, row.username, row.firstname,
+                        row.lastname, row.host_id, row.active, row.suspended, row.birth_date,
+                        row.deactivated_on, tuple(cohorts))

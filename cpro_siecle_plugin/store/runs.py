@@ -1,0 +1,68 @@
+"""Run bookkeeping: closing a run and, when it completed, updating the school's record."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import delete, insert
+from sqlalchemy.orm import Session
+
+from .journal import now
+from .records import RunRecord
+from .tables import PlanRow, RunRow, SchoolRow, StructureRow
+
+
+def run_record(row: RunRow) -> RunRecord:
+    """Plain record of a run row."""
+    return RunRecord(row.id, row.uaj, row.plan_id, row.user, row.started, row.finished,
+                     tuple(row.files), dict(row.counts or {}), row.result, row.error, row.report)
+
+
+def finish_run(s: Session, run_id: int, outcome: Any, report: Mapping[str, Any] | None) -> None:
+    """Close run ``run_id`` with ``outcome`` (an ``ApplyOutcome``) and the report data."""
+    run = s.get(RunRow, run_id)
+    if run is None:
+        raise LookupError(run_id)
+    plan = s.get(PlanRow, run.plan_id)
+    assert plan is not None
+    result = "success" if outcome.ok else "partial" if outcome.complete else "failed"
+    run.finished = now()
+    run.result = result
+    run.error = outcome.error
+    run.counts = {
+        "actions": dict(plan.data.get("counts", {})),
+        "total": outcome.total,
+        "done": len(outcome.done_keys),
+        "failed": len(outcome.failed),
+        "calls": dict(outcome.calls),
+    }
+    run.report = dict(report) if report is not None else None
+    plan.status = {"success": "applied", "partial": "partial", "failed": "interrupted"}[result]
+    if outcome.complete:
+        _update_school(s, plan)
+
+
+def _update_school(s: Session, plan: PlanRow) -> None:
+    """After a complete run: the school's year, its STS import and known structures."""
+    meta = plan.data.get("meta", {})
+    school = s.get(SchoolRow, plan.uaj)
+    if school is None:
+        school = SchoolRow(uaj=plan.uaj, has_sts_import=False, version=0)
+        s.add(school)
+    year = meta.get("year")
+    if isinstance(year, int) and (school.last_year is None or year >= school.last_year):
+        school.last_year = year
+    name = plan.extra.get("school_name")
+    if name:
+        school.name = name
+    if "sts" in meta.get("populations", ()):
+        school.has_sts_import = True
+        structures = plan.extra.get("structures")
+        if structures is not None:
+            s.execute(delete(StructureRow).where(StructureRow.uaj == plan.uaj))
+            if structures:
+                s.execute(insert(StructureRow), [
+                    {"uaj": plan.uaj, "code": st["code"], "label": st.get("label", ""),
+                     "is_group": bool(st.get("is_group"))} for st in structures
+                ])
