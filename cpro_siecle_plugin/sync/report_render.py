@@ -1,0 +1,158 @@
+"""CSV and text renderings of a :class:`~.report.Report`, in French.
+
+The CSV is one table with a ``section`` column, ``;``-separated and preceded by a UTF-8
+byte-order mark, as French Excel expects. Cells that a spreadsheet would read as a
+formula are prefixed with an apostrophe (names come from files we do not control).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .report import AccountLine, Report
+
+POPULATIONS = (
+    ("teacher", "Enseignants", "Enseignant"),
+    ("head", "Direction", "Direction"),
+    ("staff", "Autres personnels", "Autre personnel"),
+    ("student", "Élèves", "Élève"),
+    ("guardian", "Responsables légaux", "Responsable légal"),
+)
+CHANGES = (
+    ("reactivated", "Comptes réactivés", "Réactivé"),
+    ("deactivated", "Comptes désactivés", "Désactivé"),
+    ("suspended", "Comptes suspendus", "Suspendu"),
+    ("deleted", "Comptes supprimés", "Supprimé"),
+)
+COLUMNS = (
+    "section",
+    "nom",
+    "prénom",
+    "identifiant",
+    "mot de passe",
+    "classe",
+    "groupes",
+    "disciplines",
+    "classes enseignées",
+    "élèves",
+    "courriel",
+    "détail",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _rows(report: Report) -> Iterator[tuple[str, ...]]:
+    blank = ("",) * 9
+    for cohort in report.cohorts:
+        yield ("Cohorte", cohort.name, "", cohort.idnumber, *blank[:7], cohort.description)
+    for population, _title, label in POPULATIONS:
+        for a in report.of_population(population):
+            yield (
+                label,
+                a.lastname,
+                a.firstname,
+                a.username,
+                a.password,
+                a.division or "",
+                ", ".join(a.groups),
+                ", ".join(a.disciplines),
+                ", ".join(a.classes),
+                ", ".join(a.students),
+                a.email or "",
+                "",
+            )
+    for change, _title, label in CHANGES:
+        for c in report.of_change(change):
+            yield (label, c.name, "", c.username, *blank[:7], c.detail)
+    for f in report.failures:
+        yield ("Échec", f.who, "", "", *blank[:7], f"{f.kind} : {f.reason}")
+
+
+def report_csv(report: Report, bom: bool = True) -> str:
+    """One ``;``-separated table of the report, with a ``section`` column.
+
+    :param bom: start with a UTF-8 byte-order mark so that Excel reads the accents.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in _rows(report):
+        writer.writerow([_cell(v) for v in row])
+    return ("\ufeff" if bom else "") + out.getvalue()
+
+
+def _school_year(year: int | None) -> str:
+    return f"{year}-{year + 1}" if year is not None else "année inconnue"
+
+
+def _account_text(a: AccountLine) -> str:
+    parts = [
+        f"{a.lastname} {a.firstname}",
+        f"identifiant : {a.username}",
+        f"mot de passe initial : {a.password}",
+    ]
+    if a.division:
+        parts.append(f"classe : {a.division}")
+    if a.groups:
+        parts.append(f"groupes : {', '.join(a.groups)}")
+    if a.disciplines:
+        parts.append(f"disciplines : {', '.join(a.disciplines)}")
+    if a.classes:
+        parts.append(f"classes : {', '.join(a.classes)}")
+    if a.students:
+        parts.append(f"élèves : {', '.join(a.students)}")
+    return "  - " + " — ".join(parts)
+
+
+def _header(report: Report) -> list[str]:
+    state = "appliquée" if report.applied else "prévue (aperçu, rien n'est encore appliqué)"
+    lines = [
+        f"Rapport d'importation SIECLE — établissement {report.uaj}, "
+        f"année scolaire {_school_year(report.year)}",
+        f"Date : {report.today} — importation {state}",
+        f"Fichiers : {', '.join(report.files) or 'aucun'}",
+    ]
+    if report.brake:
+        lines.append(report.brake)
+    lines.extend(f"Attention : {w}" for w in report.warnings)
+    return lines
+
+
+def _sections(report: Report) -> Iterator[tuple[str, list[str]]]:
+    yield (
+        "Classes et groupes créés",
+        [f"  - {c.name} [{c.idnumber}] — {c.description}" for c in report.cohorts],
+    )
+    for population, title, _label in POPULATIONS:
+        yield title, [_account_text(a) for a in report.of_population(population)]
+    for change, title, _label in CHANGES:
+        yield title, [f"  - {c.name} ({c.username}) — {c.detail}" for c in report.of_change(change)]
+    yield (
+        "Actions en échec",
+        [f"  - {f.who or f.action_key} — {f.kind} : {f.reason}" for f in report.failures],
+    )
+
+
+def report_text(report: Report) -> str:
+    """The report as printable French text, one section per population or change."""
+    lines = _header(report)
+    for title, body in _sections(report):
+        if body:
+            lines.extend(["", f"== {title} ({len(body)}) ==", *body])
+    if report.accounts:
+        lines.extend(
+            [
+                "",
+                "Les mots de passe initiaux sont à changer à la première connexion. "
+                "Ce document contient des mots de passe : conservez-le en lieu sûr.",
+            ]
+        )
+    return "\n".join(lines) + "\n"
