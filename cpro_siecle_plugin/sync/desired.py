@@ -171,6 +171,22 @@ def _active_student_keys(
     )
 
 
+def _legal_children(
+    uaj: str,
+    responsables: ResponsablesExport,
+    active_students: frozenset[str],
+    keys: Mapping[str, str],
+) -> dict[str, tuple[str, ...]]:
+    """Guardian key → keys of the active students they are a legal guardian of."""
+    children: dict[str, set[str]] = {}
+    for link in responsables.links:
+        student = keys.get(link.eleve_id) or person_key(uaj, Population.STUDENT, link.eleve_id)
+        if link.is_legal and student in active_students:
+            guardian = person_key(uaj, Population.GUARDIAN, link.personne_id)
+            children.setdefault(guardian, set()).add(student)
+    return {g: tuple(sorted(s)) for g, s in children.items()}
+
+
 def _guardians(
     uaj: str,
     responsables: ResponsablesExport,
@@ -178,25 +194,21 @@ def _guardians(
     keys: Mapping[str, str],
 ) -> tuple[dict[str, Wanted], frozenset[tuple[str, str]]]:
     """Legal guardians of at least one active student, and their links."""
-    links: set[tuple[str, str]] = set()
-    for link in responsables.links:
-        student = keys.get(link.eleve_id) or person_key(uaj, Population.STUDENT, link.eleve_id)
-        if link.is_legal and student in active_students:
-            links.add((person_key(uaj, Population.GUARDIAN, link.personne_id), student))
+    children = _legal_children(uaj, responsables, active_students, keys)
     wanted: dict[str, Wanted] = {}
     for person in sorted(responsables.guardians, key=lambda g: g.personne_id):
         key = person_key(uaj, Population.GUARDIAN, person.personne_id)
-        children = tuple(sorted(s for g, s in links if g == key))
-        if children:
+        if key in children:
             wanted[key] = Wanted(
                 key=key,
                 population=Population.GUARDIAN,
                 firstname=person.first_name,
                 lastname=person.usage_name or person.last_name,
                 email=person.email,
-                students=children,
+                students=children[key],
             )
-    return wanted, frozenset(link for link in links if link[0] in wanted)
+    links = frozenset((g, s) for g in wanted for s in children[g])
+    return wanted, links
 
 
 def desired_state(
