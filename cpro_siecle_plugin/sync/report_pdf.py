@@ -17,16 +17,41 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from .report import AccountLine, Report
+
 #: Where a Unicode TrueType font is looked for, in order.
 FONT_CANDIDATES = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
     Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
     Path("/usr/share/fonts/TTF/DejaVuSans.ttf"),
 )
-_LATIN1_SUBSTITUTES = str.maketrans({
-    "Œ": "OE", "œ": "oe", "’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-",
-    "…": "...", "€": "EUR", "✔": "oui", "✘": "non", "\u202f": " ", "\u2009": " ",
-})
+_LATIN1_SUBSTITUTES = str.maketrans(
+    {
+        "Œ": "OE",
+        "œ": "oe",
+        "’": "'",
+        "‘": "'",
+        "“": '"',
+        "”": '"',
+        "–": "-",
+        "—": "-",
+        "…": "...",
+        "€": "EUR",
+        "✔": "oui",
+        "✘": "non",
+        "\u202f": " ",
+        "\u2009": " ",
+    }
+)
+
+
+#: French names of the report's account changes.
+CHANGE_LABELS = {
+    "reactivated": "réactivé",
+    "deactivated": "désactivé",
+    "suspended": "suspendu",
+    "deleted": "supprimé",
+}
 
 
 @dataclass(frozen=True)
@@ -47,8 +72,9 @@ def to_latin1(text: str) -> str:
         if ord(char) < 256:
             out.append(char)
             continue
-        base = "".join(c for c in unicodedata.normalize("NFKD", char)
-                       if not unicodedata.combining(c))
+        base = "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+        )
         out.append(base if base and all(ord(c) < 256 for c in base) else "?")
     return "".join(out)
 
@@ -100,17 +126,22 @@ class ReportPdf(FPDF):
             return
         self.heading(f"{section.title} ({len(section.rows)})", 11)
         widths = tuple(section.widths) if section.widths else None
-        with self.table(col_widths=widths, text_align="LEFT", line_height=5,
-                        first_row_as_headings=True) as table:
+        with self.table(
+            col_widths=widths, text_align="LEFT", line_height=5, first_row_as_headings=True
+        ) as table:
             table.row([self.clean(c) for c in section.columns])
             for row in section.rows:
                 table.row([self.clean(c) for c in row])
         self.ln(4)
 
 
-def render_pdf(title: str, intro: Iterable[str], sections: Iterable[Section],
-               class_pages: Mapping[str, Section] | None = None,
-               font_path: Path | None = None) -> bytes:
+def render_pdf(
+    title: str,
+    intro: Iterable[str],
+    sections: Iterable[Section],
+    class_pages: Mapping[str, Section] | None = None,
+    font_path: Path | None = None,
+) -> bytes:
     """Render a report: ``intro`` lines and ``sections`` first, then one page per class.
 
     :param font_path: a TrueType font; default: :func:`find_font`, else core Helvetica.
@@ -129,3 +160,100 @@ def render_pdf(title: str, intro: Iterable[str], sections: Iterable[Section],
         pdf.heading(f"Classe {name}", 15)
         pdf.section(page)
     return bytes(pdf.output())
+
+
+def _name(line: AccountLine) -> str:
+    return f"{line.lastname} {line.firstname}"
+
+
+def _sections(report: Report) -> list[Section]:
+    staff = ["Nom", "Identifiant", "Mot de passe initial"]
+    return [
+        Section(
+            "Échecs",
+            ["Action", "Personne", "Raison"],
+            [[f.kind, f.who, f.reason] for f in report.failures],
+            (25, 35, 40),
+        ),
+        Section(
+            "Classes et groupes créés",
+            ["Nom", "Description"],
+            [[c.name, c.description] for c in report.cohorts],
+            (30, 70),
+        ),
+        Section(
+            "Enseignants",
+            [*staff, "Disciplines", "Classes"],
+            [
+                [_name(a), a.username, a.password, ", ".join(a.disciplines), ", ".join(a.classes)]
+                for a in report.teachers
+            ],
+            (24, 22, 16, 20, 18),
+        ),
+        Section(
+            "Personnels de direction",
+            staff,
+            [[_name(a), a.username, a.password] for a in report.heads],
+            (45, 35, 20),
+        ),
+        Section(
+            "Autres personnels",
+            staff,
+            [[_name(a), a.username, a.password] for a in report.of_population("staff")],
+            (45, 35, 20),
+        ),
+        Section(
+            "Responsables légaux",
+            [*staff, "Élèves"],
+            [[_name(a), a.username, a.password, ", ".join(a.students)] for a in report.guardians],
+            (24, 22, 18, 36),
+        ),
+        Section(
+            "Comptes réactivés, désactivés, suspendus ou supprimés",
+            ["Changement", "Nom", "Identifiant", "Détail"],
+            [
+                [CHANGE_LABELS.get(c.change, c.change), c.name, c.username, c.detail]
+                for c in report.changes
+            ],
+            (15, 25, 20, 40),
+        ),
+    ]
+
+
+def _class_pages(report: Report) -> dict[str, Section]:
+    classes: dict[str, list[list[str]]] = {}
+    for a in report.students:
+        classes.setdefault(a.division or "sans classe", []).append(
+            [a.lastname, a.firstname, a.username, a.password, ", ".join(a.groups)]
+        )
+    return {
+        name: Section(
+            "Identifiants des élèves",
+            ["Nom", "Prénom", "Identifiant", "Mot de passe initial", "Groupes"],
+            rows,
+            (22, 20, 26, 16, 16),
+        )
+        for name, rows in classes.items()
+    }
+
+
+def report_pdf(report: Report, font_path: Path | None = None) -> bytes:
+    """The printable report: summary tables, then one page of student logins per class.
+
+    :returns: the PDF document's bytes.
+    """
+    year = f" — {report.year}-{report.year + 1}" if report.year else ""
+    intro = [
+        f"Date : {report.today}",
+        "Fichiers : " + ", ".join(report.files),
+        "Changement de mot de passe obligatoire à la première connexion.",
+    ]
+    if report.brake:
+        intro.append(report.brake)
+    return render_pdf(
+        f"Rapport d'importation — {report.uaj}{year}",
+        intro,
+        _sections(report),
+        _class_pages(report),
+        font_path,
+    )
