@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
+from sqlalchemy import select
+from werkzeug.security import check_password_hash
 
 from cpro_siecle_plugin.adapters.base import HostAdapter, NewUser
+from cpro_siecle_plugin.adapters.embedded import EmbeddedHost, _User
 from cpro_siecle_plugin.adapters.memory import MemoryHost
+from cpro_siecle_plugin.errors import HostUnavailableError
 
 
 class Harness(Protocol):
@@ -40,7 +45,44 @@ class MemoryHarness:
         self.host.lose_reply("create_users")
 
 
-HARNESSES: dict[str, Any] = {"memory": lambda tmp_path: MemoryHarness()}
+class EmbeddedHarness:
+    def __init__(self, tmp_path: Path) -> None:
+        self.host = EmbeddedHost(f"sqlite:///{tmp_path / 'host.sqlite3'}", batch_size=10,
+                                 initial_hash="pbkdf2:sha256:1")
+
+    def record(self, user_id: int) -> dict[str, Any]:
+        u = next(u for u in self.host.list_users() if u.id == user_id)
+        return {"username": u.username, "firstname": u.firstname, "lastname": u.lastname,
+                "email": u.email, "suspended": u.suspended,
+                "force_change": self.host.must_change_password(u.username),
+                "password_ok": lambda p: self._password_ok(u.username, p)}
+
+    def _password_ok(self, username: str, password: str) -> bool:
+        with self.host._session() as s:  # bypass the suspended check of verify_password
+            user = s.scalar(select(_User).where(_User.username == username))
+            return check_password_hash(user.password_hash, password)
+
+    def guardians_of(self, student_id: int) -> set[int]:
+        return self.host.guardians_of(student_id)
+
+    def lose_next_create_reply(self) -> None:
+        original = self.host._create_call
+
+        def lossy(batch: Any) -> Any:
+            original(batch)
+            self.host._create_call = original  # type: ignore[method-assign]
+            raise HostUnavailableError("délai dépassé (simulé)")
+
+        self.host._create_call = lossy  # type: ignore[method-assign]
+
+    def close(self) -> None:
+        self.host.close()
+
+
+HARNESSES: dict[str, Any] = {
+    "memory": lambda tmp_path: MemoryHarness(),
+    "embedded": EmbeddedHarness,
+}
 
 
 @pytest.fixture(params=sorted(HARNESSES))
