@@ -157,31 +157,28 @@ def _absent_reason(known: KnownPerson, desired: Desired) -> str:
     return "absent des fichiers"
 
 
+def _staying(known: KnownPerson, wanted: Wanted) -> Iterator[Action]:
+    """A known person in the files: reactivated if gone, memberships as the files say."""
+    if not known.active:
+        population = wanted.population.value
+        yield ReactivateUser(known.key, population, known.username, unsuspend=known.suspended)
+    yield from _memberships(known.key, known.cohorts, wanted.cohorts)
+
+
 def _people_actions(
     desired: Desired, state: LedgerState, today: date, settings: Settings
 ) -> tuple[list[Action], dict[str, int]]:
     """Every account and membership action, and the count of people kept per population."""
-    actions: list[Action] = []
-    kept = {p.value: 0 for p in sorted(desired.populations, key=lambda p: p.value)}
     new = [w for k, w in desired.people.items() if k not in state.people]
-    actions.extend(_creations(new, state, settings))
+    actions: list[Action] = list(_creations(new, state, settings))
+    kept = {p.value: 0 for p in sorted(desired.populations, key=lambda p: p.value)}
     for known in sorted(state.people.values(), key=lambda p: p.key):
         wanted = desired.people.get(known.key)
         if wanted is not None:
-            if known.active:
-                kept[wanted.population.value] += 1
-            else:
-                actions.append(
-                    ReactivateUser(
-                        known.key,
-                        wanted.population.value,
-                        known.username,
-                        unsuspend=known.suspended,
-                    )
-                )
-            actions.extend(_memberships(known.key, known.cohorts, wanted.cohorts))
+            kept[wanted.population.value] += known.active
+            actions.extend(_staying(known, wanted))
         elif known.population not in desired.populations:
-            continue
+            continue  # its file was not given: nothing to say about this person
         elif known.active:
             actions.extend(_departure(known, _absent_reason(known, desired), settings))
         else:
