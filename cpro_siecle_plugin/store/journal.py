@@ -96,7 +96,7 @@ class LedgerJournal:
             for part in chunked(keys):
                 rows = s.execute(select(table.key, table.host_id)
                                  .where(table.key.in_(part), table.host_id.is_not(None)))
-                out.update({k: int(v) for k, v in rows})
+                out.update({k: int(v) for k, v in rows if v is not None})
         return out
 
     @staticmethod

@@ -70,6 +70,11 @@ class Ledger:
         school = self.school(uaj)
         return _fingerprint(uaj, school.version if school else 0)
 
+    def structures(self, uaj: str) -> dict[str, tuple[str, bool]]:
+        """Divisions and groups of the school's last STS import: code → (label, is_group)."""
+        with self.sessions() as s:
+            return _people.structures(s, uaj)
+
     def person(self, key: str) -> PersonRecord | None:
         """One person, with birth date and cohorts (for password resets)."""
         with self.sessions() as s:

@@ -51,7 +51,7 @@ def _acquire(
     with sessions.begin() as s:
         stale = s.execute(delete(LockRow).where(LockRow.uaj == uaj,
                                                 LockRow.since < now() - stale_after))
-        if stale.rowcount:
+        if getattr(stale, "rowcount", 0):
             log.warning("Verrou d'importation abandonné de %s levé.", uaj)
     try:
         with sessions.begin() as s:

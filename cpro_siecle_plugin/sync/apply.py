@@ -59,30 +59,21 @@ class Journal(Protocol):
 
     def statuses(self, checksum: str) -> Mapping[str, str]:
         """Status (``pending``/``done``/``failed``) of each action of the plan journaled."""
-        ...
 
     def mark_pending(self, checksum: str, keys: Sequence[str]) -> None:
         """Journal these actions as sent to the host, outcome unknown."""
-        ...
 
     def person_ids(self, keys: Collection[str]) -> dict[str, int]:
         """Host ids of the people with these keys (unknown ones are absent)."""
-        ...
 
     def cohort_ids(self, keys: Collection[str]) -> dict[str, int]:
         """Host ids of the cohorts with these keys (unknown ones are absent)."""
-        ...
 
     def record(
-        self,
-        checksum: str,
-        done: Sequence[Done],
-        failed: Mapping[str, str],
-        *,
+        self, checksum: str, done: Sequence[Done], failed: Mapping[str, str], *,
         today: date | None,
     ) -> None:
         """Journal results and update the ledger's people, cohorts and links, atomically."""
-        ...
 
 
 @dataclass
@@ -134,13 +125,8 @@ def apply_plan(
         if progress is not None:
             progress(len(outcome.done_keys), outcome.total)
     outcome.calls = {op: n - before[op] for op, n in host.calls.items() if n - before[op]}
-    log.info(
-        "Plan %s : %d/%d action(s) faites, %d échec(s).",
-        checksum[:12],
-        len(outcome.done_keys),
-        outcome.total,
-        len(outcome.failed),
-    )
+    log.info("Plan %s : %d/%d action(s) faites, %d échec(s).", checksum[:12],
+             len(outcome.done_keys), outcome.total, len(outcome.failed))
     return outcome
 
 
@@ -153,12 +139,8 @@ def _batches(actions: Sequence[Action], size: int) -> Iterator[list[Action]]:
 
 
 def _run_batch(
-    batch: list[Action],
-    host: HostAdapter,
-    journal: Journal,
-    checksum: str,
-    today: date | None,
-    outcome: ApplyOutcome,
+    batch: list[Action], host: HostAdapter, journal: Journal, checksum: str,
+    today: date | None, outcome: ApplyOutcome,
 ) -> bool:
     """Run one batch; returns false when the host failed and the run must stop."""
     keys = [a.key for a in batch]
@@ -196,7 +178,7 @@ def _create_cohorts(batch: Sequence[Action], host: HostAdapter, journal: Journal
            if a.idnumber not in existing]
     result = host.create_cohorts(new) if new else BatchResult()
     ids = {**result.ok, **existing}
-    return _split(actions, lambda a: a.idnumber, ids, result.failed)
+    return _split(actions, operator.attrgetter("idnumber"), ids, result.failed)
 
 
 def _create_users(batch: Sequence[Action], host: HostAdapter, journal: Journal) -> Results:
