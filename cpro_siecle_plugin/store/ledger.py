@@ -70,7 +70,7 @@ class Ledger:
         school = self.school(uaj)
         return _fingerprint(uaj, school.version if school else 0)
 
-    def structures(self, uaj: str) -> dict[str, tuple[str, bool]]:
+    def structures(self, uaj: str | None = None) -> dict[str, tuple[str, bool]]:
         """Divisions and groups of the school's last STS import: code → (label, is_group)."""
         with self.sessions() as s:
             return _people.structures(s, uaj)
@@ -80,8 +80,8 @@ class Ledger:
         with self.sessions() as s:
             return _people.person_record(s, key)
 
-    def people(self, uaj: str) -> list[PersonRecord]:
-        """Every person of ``uaj``, sorted by population then name."""
+    def people(self, uaj: str | None = None) -> list[PersonRecord]:
+        """Every person of ``uaj`` (of every school if ``None``), by population then name."""
         with self.sessions() as s:
             return _people.people_records(s, uaj)
 

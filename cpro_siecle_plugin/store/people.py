@@ -45,12 +45,10 @@ def load_state(s: Session, uaj: str) -> LedgerState:
     )
 
 
-def _memberships(s: Session, uaj: str) -> dict[str, set[str]]:
-    rows = s.execute(
-        select(MembershipRow.person_key, MembershipRow.cohort_key)
-        .join(PersonRow, PersonRow.key == MembershipRow.person_key)
-        .where(PersonRow.uaj == uaj)
-    )
+def _memberships(s: Session, uaj: str | None) -> dict[str, set[str]]:
+    query = select(MembershipRow.person_key, MembershipRow.cohort_key).join(
+        PersonRow, PersonRow.key == MembershipRow.person_key)
+    rows = s.execute(query if uaj is None else query.where(PersonRow.uaj == uaj))
     out: dict[str, set[str]] = defaultdict(set)
     for person, cohort in rows:
         out[person].add(cohort)
@@ -68,10 +66,12 @@ def school_record(s: Session, uaj: str) -> SchoolRecord | None:
                         row.version_plan_id, tuple(codes))
 
 
-def structures(s: Session, uaj: str) -> dict[str, tuple[str, bool]]:
-    """Known structures of ``uaj``: code → (label, is_group)."""
-    rows = s.execute(select(StructureRow).where(StructureRow.uaj == uaj)).scalars()
-    return {r.code: (r.label, r.is_group) for r in rows}
+def structures(s: Session, uaj: str | None) -> dict[str, tuple[str, bool]]:
+    """Known structures of ``uaj`` (every school if ``None``): code → (label, is_group)."""
+    query = select(StructureRow)
+    if uaj is not None:
+        query = query.where(StructureRow.uaj == uaj)
+    return {r.code: (r.label, r.is_group) for r in s.execute(query).scalars()}
 
 
 def person_record(s: Session, key: str) -> PersonRecord | None:
@@ -83,13 +83,14 @@ def person_record(s: Session, key: str) -> PersonRecord | None:
     return _record(row, sorted(cohorts))
 
 
-def people_records(s: Session, uaj: str) -> list[PersonRecord]:
-    """Every person of ``uaj`` with their cohorts, by population, last and first name."""
+def people_records(s: Session, uaj: str | None) -> list[PersonRecord]:
+    """People of ``uaj`` (every school if ``None``) with their cohorts, sorted by name."""
     cohorts_of = _memberships(s, uaj)
-    rows = s.execute(
-        select(PersonRow).where(PersonRow.uaj == uaj)
-        .order_by(PersonRow.population, PersonRow.lastname, PersonRow.firstname, PersonRow.key)
-    ).scalars()
+    query = select(PersonRow).order_by(PersonRow.uaj, PersonRow.population, PersonRow.lastname,
+                                       PersonRow.firstname, PersonRow.key)
+    if uaj is not None:
+        query = query.where(PersonRow.uaj == uaj)
+    rows = s.execute(query).scalars()
     return [_record(r, sorted(cohorts_of.get(r.key, ()))) for r in rows]
 
 

@@ -30,17 +30,23 @@ def finish_run(s: Session, run_id: int, outcome: Any, report: Mapping[str, Any] 
     run.finished = now()
     run.result = result
     run.error = outcome.error
-    run.counts = {
-        "actions": dict(plan.data.get("counts", {})),
-        "total": outcome.total,
-        "done": len(outcome.done_keys),
-        "failed": len(outcome.failed),
-        "calls": dict(outcome.calls),
-    }
+    run.counts = _done_counts(plan.data.get("counts", {}), outcome)
     run.report = dict(report) if report is not None else None
     plan.status = {"success": "applied", "partial": "partial", "failed": "interrupted"}[result]
     if outcome.complete:
         _update_school(s, plan)
+
+
+def _done_counts(plan_counts: Mapping[str, int], outcome: Any) -> dict[str, int]:
+    """Actions done per kind (an action key starts with its kind), plus ``failed``."""
+    done: dict[str, int] = {}
+    for key in outcome.done_keys:
+        kind = key.split(":", 1)[0]
+        done[kind] = done.get(kind, 0) + 1
+    counts = {kind: done[kind] for kind in plan_counts if done.get(kind)}
+    if outcome.failed:
+        counts["failed"] = len(outcome.failed)
+    return counts
 
 
 def _update_school(s: Session, plan: PlanRow) -> None:

@@ -160,7 +160,9 @@ def test_history_records_runs_latest_first(ledger: Ledger) -> None:
     apply_stored(ledger, Plan((), {"uaj": UAJ, "today": "2025-09-20"}), MemoryHost())
     runs = ledger.history(UAJ)
     assert [r.result for r in runs] == ["success", "success"]
-    assert runs[1].counts["done"] == 6 and runs[1].report == {"ok": True}
+    assert runs[1].counts == {"create_cohort": 1, "create_user": 3, "add_member": 1,
+                              "link_guardian": 1}
+    assert runs[1].report == {"ok": True} and runs[0].counts == {}
     assert runs[0].id > runs[1].id and runs[1].result_label == "réussie"
 
 
