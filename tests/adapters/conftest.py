@@ -5,14 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import parse_qsl
 
 import pytest
+import requests
+import responses
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
+from cpro_siecle_plugin.adapters._moodle_fake import FakeMoodle
 from cpro_siecle_plugin.adapters.base import HostAdapter, NewUser
 from cpro_siecle_plugin.adapters.embedded import EmbeddedHost, _User
 from cpro_siecle_plugin.adapters.memory import MemoryHost
+from cpro_siecle_plugin.adapters.moodle import MoodleHost
 from cpro_siecle_plugin.errors import HostUnavailableError
 
 
@@ -79,10 +84,63 @@ class EmbeddedHarness:
         self.host.close()
 
 
+MOODLE_URL = "https://moodle.example.org"
+TOKEN = "s3cr3t-t0ken"
+
+
+class MoodleHarness:
+    """A MoodleHost talking, through ``responses``, to a stateful fake Moodle."""
+
+    def __init__(self, tmp_path: Path | None = None, **options: Any) -> None:
+        self.fake = FakeMoodle(TOKEN)
+        self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+        self.mock.start()
+        self.lost: list[str] = []
+        self.mock.add_callback(responses.POST, MOODLE_URL + "/webservice/rest/server.php",
+                               callback=self._callback)
+        options = {"batch_size": 10, "parent_role": "9", "sleep": lambda s: None, **options}
+        self.host = MoodleHost(MOODLE_URL, TOKEN, **options)
+
+    def _callback(self, request: Any) -> Any:
+        reply = self.fake.callback(request)
+        function = dict(parse_qsl(request.body))["wsfunction"]
+        if function in self.lost:
+            self.lost.remove(function)
+            raise requests.exceptions.ReadTimeout("read timed out (simulated)")
+        return reply
+
+    def record(self, user_id: int) -> dict[str, Any]:
+        u = self.fake.users[user_id]
+        email = "" if u["email"].endswith("@noemail.invalid") else u["email"]
+        return {"username": u["username"], "firstname": u["firstname"],
+                "lastname": u["lastname"], "email": email, "suspended": bool(u["suspended"]),
+                "force_change": u["preferences"].get("auth_forcepasswordchange") == "1",
+                "password_ok": lambda p: u["password"] == p}
+
+    def guardians_of(self, student_id: int) -> set[int]:
+        return {g for _, g, s in self.fake.assignments if s == student_id}
+
+    def lose_next_create_reply(self) -> None:
+        self.lost.append("core_user_create_users")
+
+    def close(self) -> None:
+        self.mock.stop()
+        self.mock.reset()
+
+
 HARNESSES: dict[str, Any] = {
     "memory": lambda tmp_path: MemoryHarness(),
     "embedded": EmbeddedHarness,
+    "moodle": MoodleHarness,
 }
+
+
+@pytest.fixture
+def moodle() -> Iterator[MoodleHarness]:
+    """A MoodleHost on a fresh fake Moodle (batch size 10, parent role id 9)."""
+    made = MoodleHarness()
+    yield made
+    made.close()
 
 
 @pytest.fixture(params=sorted(HARNESSES))

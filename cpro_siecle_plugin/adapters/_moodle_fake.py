@@ -1,0 +1,259 @@
+"""A small stateful fake Moodle web-service server, for tests and benchmarks.
+
+It answers form-encoded REST calls the way Moodle does (see the facts pinned in
+:mod:`.moodle`): HTTP 200 with an exception JSON on failure, all-or-nothing calls rolled back,
+``warnings`` for cohort members and user updates, ``max_input_vars`` truncation, password
+policy, exact-match look-ups, tokens and granted functions. Wire it to ``responses`` with
+:meth:`FakeMoodle.callback`. No network, no I/O.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from ._moodle_preflight import REQUIRED_FUNCTIONS
+
+_USERNAME = re.compile(r"^[a-z0-9_.@-]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+INVALID_PARAMETER = ("invalid_parameter_exception", "invalidparameter",
+                     "Invalid parameter value detected")
+MISSING_RECORD = ("dml_missing_record_exception", "invalidrecord",
+                  "Can't find data record in database table")
+
+
+class MoodleFault(Exception):
+    """A Moodle exception, turned into the REST error JSON."""
+
+    def __init__(self, kind: tuple[str, str, str], debuginfo: str = "") -> None:
+        super().__init__(kind[1])
+        self.kind = kind
+        self.debuginfo = debuginfo
+
+
+def unflatten(fields: list[tuple[str, str]]) -> dict[str, Any]:
+    """PHP's parsing of ``a[0][b]=x`` fields into nested dicts and lists."""
+    root: dict[str, Any] = {}
+    for name, value in fields:
+        keys = re.findall(r"[^\[\]]+", name)
+        node = root
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        node[keys[-1]] = value
+    return _lists(root)
+
+
+def _lists(node: Any) -> Any:
+    if not isinstance(node, dict):
+        return node
+    if node and all(k.isdigit() for k in node):
+        return [_lists(node[k]) for k in sorted(node, key=int)]
+    return {k: _lists(v) for k, v in node.items()}
+
+
+class FakeMoodle:
+    """State and behaviour of the fake site; tweak the attributes to simulate a setup."""
+
+    def __init__(self, token: str = "s3cr3t-t0ken", *, debug: bool = False) -> None:
+        self.token = token
+        self.debug = debug
+        self.functions = set(REQUIRED_FUNCTIONS)
+        self.policy: Callable[[str], str | None] | None = None
+        self.max_input_vars = 100_000
+        self.roles = {9: "parent"}  # roles assignable at the user context level
+        self.users: dict[int, dict[str, Any]] = {2: {
+            "id": 2, "username": "admin", "idnumber": "", "firstname": "Admin",
+            "lastname": "Moodle", "email": "admin@example.org", "suspended": 0,
+            "preferences": {}, "password": "x"}}
+        self.cohorts: dict[int, dict[str, Any]] = {}
+        self.members: set[tuple[int, int]] = set()
+        self.assignments: set[tuple[int, int, int]] = set()  # (role, user, child)
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.next_id = 100
+
+    # -- protocol ---------------------------------------------------------------------
+
+    def callback(self, request: Any) -> tuple[int, dict[str, str], str]:
+        """``responses`` callback: decode the form, run the function, encode the reply."""
+        fields = parse_qsl(request.body if isinstance(request.body, str)
+                           else request.body.decode(), keep_blank_values=True)
+        return 200, {"Content-Type": "application/json"}, json.dumps(self.handle(fields))
+
+    def handle(self, fields: list[tuple[str, str]]) -> Any:
+        fields = fields[: self.max_input_vars]  # PHP drops the rest silently
+        head = dict(fields[:3])
+        if [k for k, _ in fields[:3]] != ["wstoken", "wsfunction", "moodlewsrestformat"]:
+            return self._error(("moodle_exception", "invalidrequest", "Invalid request"))
+        if head["wstoken"] != self.token:
+            return self._error(("moodle_exception", "invalidtoken", "Invalid token - token "
+                                                                   "not found"))
+        function = head["wsfunction"]
+        if function not in self.functions:
+            return self._error(("webservice_access_exception", "accessexception",
+                                "Access control exception"))
+        params = unflatten(fields[3:])
+        self.requests.append((function, params))
+        saved = self._snapshot()
+        try:
+            return getattr(self, function)(**params)
+        except MoodleFault as fault:
+            self._restore(saved)  # the delegated transaction is rolled back
+            return self._error(fault.kind, fault.debuginfo)
+
+    def _error(self, kind: tuple[str, str, str], debuginfo: str = "") -> dict[str, str]:
+        error = {"exception": kind[0], "errorcode": kind[1], "message": kind[2]}
+        if self.debug and debuginfo:
+            error["debuginfo"] = debuginfo
+        return error
+
+    def _snapshot(self) -> tuple[Any, ...]:
+        return copy.deepcopy((self.users, self.cohorts, self.members, self.assignments,
+                              self.next_id))
+
+    def _restore(self, saved: tuple[Any, ...]) -> None:
+        self.users, self.cohorts, self.members, self.assignments, self.next_id = saved
+
+    def _new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+    def _user(self, uid: Any) -> dict[str, Any]:
+        if int(uid) not in self.users:
+            raise MoodleFault(MISSING_RECORD, f"user id={uid}")
+        return self.users[int(uid)]
+
+    # -- functions --------------------------------------------------------------------
+
+    def core_webservice_get_site_info(self) -> dict[str, Any]:
+        return {"sitename": "Lycée test", "username": "admin", "userid": 2,
+                "release": "5.0 (Build: 20250414)", "version": "2025041400",
+                "functions": [{"name": f, "version": "2025041400"}
+                              for f in sorted(self.functions)]}
+
+    def core_user_create_users(self, users: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        created = []
+        for user in users:
+            name, email = user.get("username", ""), user.get("email", "")
+            if not _USERNAME.match(name):
+                raise MoodleFault(INVALID_PARAMETER, f"Invalid username: {name}")
+            if any(u["username"] == name for u in self.users.values()):
+                raise MoodleFault(INVALID_PARAMETER, f"Username already exists: {name}")
+            if self.policy and (reason := self.policy(user.get("password", ""))):
+                raise MoodleFault(("moodle_exception", reason, reason))
+            if not _EMAIL.match(email):
+                raise MoodleFault(INVALID_PARAMETER, f"Email address is invalid: {email}")
+            if any(u["email"].lower() == email.lower() for u in self.users.values()):
+                raise MoodleFault(INVALID_PARAMETER, f"Email address already exists: {email}")
+            uid = self._new_id()
+            prefs = {p["type"]: p["value"] for p in user.get("preferences", [])}
+            self.users[uid] = {"id": uid, "username": name, "idnumber": user.get("idnumber", ""),
+                               "firstname": user["firstname"], "lastname": user["lastname"],
+                               "email": email, "suspended": 0, "preferences": prefs,
+                               "password": user.get("password", ""), "auth": user.get("auth")}
+            created.append({"id": uid, "username": name})
+        return created
+
+    def core_user_update_users(self, users: list[dict[str, Any]]) -> dict[str, Any]:
+        warnings = []
+        for user in users:
+            uid = int(user.pop("id"))
+            if uid not in self.users:
+                warnings.append({"item": "user", "itemid": uid, "warningcode": "invaliduserid",
+                                 "message": "Invalid user ID"})
+                continue
+            for pref in user.pop("preferences", []):
+                self.users[uid]["preferences"][pref["type"]] = pref["value"]
+            for key, value in user.items():
+                self.users[uid][key] = int(value) if key == "suspended" else value
+        return {"warnings": warnings}
+
+    def core_user_get_users_by_field(self, field: str, values: list[str] | None = None) -> list[
+            dict[str, Any]]:
+        wanted = set(values or [])
+        return [{k: v for k, v in u.items() if k not in ("password", "preferences")}
+                for u in self.users.values() if str(u.get(field)) in wanted]
+
+    def core_user_delete_users(self, userids: list[str]) -> None:
+        for uid in userids:
+            self._user(uid)
+            del self.users[int(uid)]
+            self.members = {m for m in self.members if m[1] != int(uid)}
+        return None
+
+    def core_cohort_create_cohorts(self, cohorts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        created = []
+        for cohort in cohorts:
+            if cohort["categorytype"]["type"] not in ("system", "id", "idnumber"):
+                raise MoodleFault(INVALID_PARAMETER)
+            if any(c["idnumber"] == cohort["idnumber"] for c in self.cohorts.values()):
+                raise MoodleFault(INVALID_PARAMETER,
+                                  f"record already exists: idnumber={cohort['idnumber']}")
+            cid = self._new_id()
+            self.cohorts[cid] = {"id": cid, "name": cohort["name"],
+                                 "idnumber": cohort["idnumber"],
+                                 "description": cohort.get("description", ""),
+                                 "descriptionformat": 1, "visible": True}
+            created.append(dict(self.cohorts[cid]))
+        return created
+
+    def core_cohort_get_cohorts(self, cohortids: list[str] | None = None) -> list[Any]:
+        ids = [int(i) for i in cohortids] if cohortids else list(self.cohorts)
+        return [dict(self.cohorts[i]) for i in ids if i in self.cohorts]
+
+    def core_cohort_add_cohort_members(self, members: list[dict[str, Any]]) -> dict[str, Any]:
+        warnings = []
+        for member in members:
+            ctype, utype = member["cohorttype"], member["usertype"]
+            cid, uid = int(ctype["value"]), int(utype["value"])
+            if cid not in self.cohorts:
+                warnings.append({"warningcode": "2", "message": f"cohort id={cid} not exists"})
+            elif uid not in self.users:
+                warnings.append({"warningcode": "2", "message": f"user id={uid} not exists"})
+            elif (cid, uid) in self.members:
+                warnings.append({"warningcode": "3", "message": "record already exists: "
+                                 f"cohort(id={cid} id={uid})"})
+            else:
+                self.members.add((cid, uid))
+        return {"warnings": warnings}
+
+    def core_cohort_delete_cohort_members(self, members: list[dict[str, Any]]) -> None:
+        for member in members:
+            cid = int(member["cohortid"])
+            if cid not in self.cohorts:
+                raise MoodleFault(MISSING_RECORD, f"cohort id={cid}")
+            self._user(member["userid"])
+            self.members.discard((cid, int(member["userid"])))
+
+    def core_cohort_get_cohort_members(self, cohortids: list[str]) -> list[dict[str, Any]]:
+        result = []
+        for cid in map(int, cohortids):
+            if cid not in self.cohorts:
+                raise MoodleFault(MISSING_RECORD, f"cohort id={cid}")
+            result.append({"cohortid": cid,
+                           "userids": sorted(u for c, u in self.members if c == cid)})
+        return result
+
+    def _role_items(self, items: list[dict[str, Any]]) -> list[tuple[int, int, int]]:
+        result = []
+        for item in items:
+            if item.get("contextlevel") != "user":
+                raise MoodleFault(INVALID_PARAMETER)
+            child = int(item["instanceid"])
+            self._user(child)  # context of a missing user
+            if int(item["roleid"]) not in self.roles:
+                raise MoodleFault(INVALID_PARAMETER, f"Can not assign roleid={item['roleid']}")
+            result.append((int(item["roleid"]), int(item["userid"]), child))
+        return result
+
+    def core_role_assign_roles(self, assignments: list[dict[str, Any]]) -> None:
+        for role, user, child in self._role_items(assignments):
+            self._user(user)
+            self.assignments.add((role, user, child))
+
+    def core_role_unassign_roles(self, unassignments: list[dict[str, Any]]) -> None:
+        for entry in self._role_items(unassignments):
+            self.assignments.discard(entry)

@@ -1,0 +1,351 @@
+"""The Moodle host: the host interface over Moodle's REST web services.
+
+Facts relied on, confirmed in Moodle's source (``moodle/moodle``):
+
+- ``user/externallib.php`` ``create_users``: one delegated transaction; the first bad user
+  throws ``invalid_parameter_exception`` (username taken, email invalid or taken, auth) and
+  nothing of the batch is kept -> :func:`._batching.isolate` bisects. ``email`` is required
+  (``PARAM_EMAIL``, validated, unique) -> accounts without an email, or whose email is already
+  used, get ``<username>@<noemail_domain>``. Newer versions check the password policy there.
+- ``delete_users``: ``MUST_EXIST`` on each id in one transaction (an unknown id fails all).
+- ``cohort/externallib.php``: ``create_cohorts`` refuses an existing idnumber
+  (``record already exists: idnumber=``), all-or-nothing; ``get_cohorts`` with no ids returns
+  every cohort (we filter the exact idnumber: ``search_cohorts`` matches name, idnumber and
+  description with a query and pages by 25); ``add_cohort_members`` takes ``usertype`` ``id``
+  or ``username`` only and reports problems as ``warnings`` (code 2: cohort/user does not
+  exist, 3: already a member); ``delete_cohort_members`` is all-or-nothing (``MUST_EXIST``)
+  and removing a non-member is a no-op; ``get_cohort_members`` fails on an unknown cohort.
+- ``enrol/externallib.php`` ``core_role_external``: ``roleid`` is an integer (no shortname),
+  context by ``contextlevel`` + ``instanceid``; a role not assignable there throws
+  ``invalid_parameter_exception``; one transaction per call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+import requests
+
+from ..errors import HostRejectedError, HostUnavailableError
+from ._batching import BatchRefused, check_username, chunks, create_safely, isolate
+from ._moodle_preflight import run_preflight
+from ._moodle_rest import MoodleError, MoodleTransport
+from .base import BatchResult, HostAdapter, HostUser, NewCohort, NewUser, Preflight, pair_key
+
+log = logging.getLogger(__name__)
+
+__all__ = ["MoodleHost", "moodle_reason"]
+
+_MISSING = ("invalidrecord", "invalidrecordunknown")
+_POLICY = re.compile(r"passwords? must|mots? de passe|password policy", re.IGNORECASE)
+
+
+def moodle_reason(error: MoodleError) -> str:
+    """French reason for a record Moodle refused."""
+    text = " ".join((error.errorcode, error.moodle_message, error.debuginfo))
+    if _POLICY.search(text):
+        return ("mot de passe initial refusé par la politique de mots de passe du site "
+                f"(« {error.errorcode} »)")
+    if error.errorcode in _MISSING:
+        return "introuvable sur la plateforme"
+    detail = error.debuginfo or error.moodle_message
+    return f"refusé par Moodle : {detail} ({error.errorcode})"
+
+
+class MoodleHost(HostAdapter):
+    """Moodle through ``webservice/rest/server.php``; see the module docstring.
+
+    :param parent_role: numeric id of the parent-type role (Moodle's role web services take
+        ids only); a shortname is reported by the preflight as to be replaced.
+    :param noemail_domain: domain of the placeholder emails Moodle requires.
+    :param password_probe: let the preflight test the password policy with a create that
+        is made to fail (nothing is kept, see :mod:`._moodle_preflight`).
+    """
+
+    name = "moodle"
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        batch_size: int = 50,
+        timeout: float = 30.0,
+        parent_role: str = "parent",
+        noemail_domain: str = "noemail.invalid",
+        session: requests.Session | None = None,
+        retries: int = 3,
+        backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+        password_probe: bool = True,
+    ) -> None:
+        super().__init__()
+        self.rest = MoodleTransport(url, token, timeout=timeout, session=session,
+                                    retries=retries, backoff=backoff, sleep=sleep)
+        self.batch_size = batch_size
+        self.parent_role = parent_role
+        self.noemail_domain = noemail_domain
+        self.password_probe = password_probe
+
+    def __repr__(self) -> str:
+        return f"MoodleHost(url={self.rest.url!r}, token='***')"
+
+    @property
+    def ws_calls(self) -> dict[str, int]:
+        """Requests made per web-service function."""
+        return dict(self.rest.calls)
+
+    @property
+    def role_id(self) -> int | None:
+        return int(self.parent_role) if self.parent_role.strip().isdigit() else None
+
+    def _call(self, operation: str, function: str, params: dict[str, Any], *,
+              idempotent: bool) -> Any:
+        self.calls[operation] += 1
+        return self.rest.call(function, params, idempotent=idempotent)
+
+    def _refusable(self, operation: str, function: str, params: dict[str, Any], *,
+                   idempotent: bool) -> Any:
+        """Call; a refusal of the whole call becomes :class:`BatchRefused` for bisection."""
+        try:
+            return self._call(operation, function, params, idempotent=idempotent)
+        except MoodleError as exc:
+            raise BatchRefused(moodle_reason(exc)) from exc
+
+    # -- users ----------------------------------------------------------------------------
+
+    def _to_host(self, data: dict[str, Any]) -> HostUser:
+        email = str(data.get("email", ""))
+        if email.lower().endswith("@" + self.noemail_domain.lower()):
+            email = ""
+        return HostUser(int(data["id"]), str(data.get("username", "")),
+                        str(data.get("idnumber", "")), str(data.get("firstname", "")),
+                        str(data.get("lastname", "")), email, bool(data.get("suspended", False)))
+
+    def _get_by_field(self, operation: str, field: str, values: Sequence[str]) -> list[Any]:
+        found: list[Any] = []
+        for chunk in chunks(list(values), self.batch_size):
+            found += self._call(operation, "core_user_get_users_by_field",
+                                {"field": field, "values": list(chunk)}, idempotent=True) or []
+        return found
+
+    def find_users(
+        self, field_name: Literal["idnumber", "username"], values: Sequence[str]
+    ) -> list[HostUser]:
+        users = [self._to_host(u) for u in self._get_by_field("find_users", field_name, values)]
+        wanted = set(values)  # exact match, whatever the database collation
+        return sorted((u for u in users if getattr(u, field_name) in wanted),
+                      key=lambda u: u.id)
+
+    def create_users(self, users: Sequence[NewUser]) -> BatchResult:
+        # Moodle refuses such usernames without naming them (default debug): say it here.
+        invalid = {u.idnumber: r for u in users if (r := check_username(u.username))}
+        prepared = self._with_emails([u for u in users if u.idnumber not in invalid])
+
+        def send(batch: Sequence[NewUser]) -> BatchResult:
+            try:
+                return create_safely(batch, self._create_call,
+                                     lambda ids: self.find_users("idnumber", ids))
+            except BatchRefused as refused:
+                if len(batch) == 1:  # isolated: name the account in the reason
+                    raise BatchRefused(
+                        f"compte « {batch[0].username} » : {refused.reason}") from refused
+                raise
+
+        result = isolate(prepared, lambda u: u.idnumber, send, batch_size=self.batch_size)
+        return result.merge(BatchResult(failed=invalid))
+
+    def _with_emails(self, users: list[NewUser]) -> list[NewUser]:
+        """Give a placeholder email to users without one or whose email is already used."""
+        given = [u.email.strip() for u in users if u.email and u.email.strip()]
+        used = {str(u.get("email", "")).lower()
+                for u in (self._get_by_field("find_emails", "email", given) if given else [])}
+        result, replaced = [], 0
+        for user in users:
+            email = (user.email or "").strip()
+            if not email or email.lower() in used:
+                replaced += bool(email)
+                email = f"{user.username}@{self.noemail_domain}"
+            used.add(email.lower())
+            result.append(dataclasses.replace(user, email=email))
+        if replaced:
+            log.info("%d adresse(s) déjà utilisée(s) remplacée(s) par une adresse fictive.",
+                     replaced)
+        return result
+
+    def _create_call(self, batch: Sequence[NewUser]) -> BatchResult:
+        users = [{"username": u.username, "password": u.password, "firstname": u.firstname,
+                  "lastname": u.lastname, "email": u.email, "auth": "manual",
+                  "idnumber": u.idnumber,
+                  "preferences": [{"type": "auth_forcepasswordchange", "value": "1"}]}
+                 for u in batch]
+        reply = self._refusable("create_users", "core_user_create_users", {"users": users},
+                                idempotent=False) or []
+        ids = {str(r["username"]): int(r["id"]) for r in reply}
+        ok = {u.idnumber: ids[u.username] for u in batch if u.username in ids}
+        missing = [u for u in batch if u.username not in ids]
+        if not missing:
+            return BatchResult(ok=ok)
+        # Fewer replies than users: PHP's max_input_vars truncated the request.
+        log.warning("Moodle n'a créé que %d compte(s) sur %d : vérification.", len(ok), len(batch))
+        found = {u.idnumber: u.id for u in self.find_users("idnumber",
+                                                             [u.idnumber for u in missing])}
+        ok.update({k: v for k, v in found.items()})
+        failed = {u.idnumber: "non traité par Moodle (requête tronquée par max_input_vars) : "
+                  "réduisez CPRO_SIECLE_BATCH_SIZE" for u in missing if u.idnumber not in found}
+        return BatchResult(ok, failed)
+
+    def set_suspended(self, user_ids: Sequence[int], suspended: bool) -> BatchResult:
+        def send(batch: Sequence[int]) -> BatchResult:
+            users = [{"id": uid, "suspended": 1 if suspended else 0} for uid in batch]
+            reply = self._refusable("set_suspended", "core_user_update_users", {"users": users},
+                                    idempotent=True)
+            return _by_warnings(batch, reply)
+
+        return isolate(list(user_ids), str, send, batch_size=self.batch_size)
+
+    def delete_users(self, user_ids: Sequence[int]) -> BatchResult:
+        def send(batch: Sequence[int]) -> BatchResult:
+            try:
+                self._call("delete_users", "core_user_delete_users", {"userids": list(batch)},
+                           idempotent=True)  # deleting twice leaves the same state
+            except MoodleError as exc:
+                if len(batch) == 1 and exc.errorcode in _MISSING:
+                    return BatchResult(ok={str(batch[0]): batch[0]})  # already gone
+                raise BatchRefused(moodle_reason(exc)) from exc
+            return BatchResult(ok={str(uid): uid for uid in batch})
+
+        return isolate(list(user_ids), str, send, batch_size=self.batch_size)
+
+    def set_password(self, user_id: int, password: str) -> None:
+        user = {"id": user_id, "password": password,
+                "preferences": [{"type": "auth_forcepasswordchange", "value": "1"}]}
+        try:
+            reply = self._call("set_password", "core_user_update_users", {"users": [user]},
+                               idempotent=True)
+        except MoodleError as exc:
+            raise HostRejectedError(f"Mot de passe non modifié : {moodle_reason(exc)}.",
+                                    {str(user_id): moodle_reason(exc)}) from exc
+        failed = _by_warnings([user_id], reply).failed
+        if failed:
+            reason = failed[str(user_id)]
+            raise HostRejectedError(f"Mot de passe non modifié : {reason}.", dict(failed))
+
+    # -- cohorts --------------------------------------------------------------------------
+
+    def find_cohorts(self, idnumbers: Sequence[str]) -> dict[str, int]:
+        every = self._call("find_cohorts", "core_cohort_get_cohorts", {}, idempotent=True)
+        wanted = set(idnumbers)
+        return {str(c["idnumber"]): int(c["id"]) for c in every or []
+                if str(c.get("idnumber")) in wanted}
+
+    def create_cohorts(self, cohorts: Sequence[NewCohort]) -> BatchResult:
+        def send(batch: Sequence[NewCohort]) -> BatchResult:
+            try:
+                return self._create_cohorts_call(batch)
+            except HostUnavailableError:  # outcome unknown: look up, never create twice
+                found = self.find_cohorts([c.idnumber for c in batch])
+                missing = [c for c in batch if c.idnumber not in found]
+                done = BatchResult(ok={k: v for k, v in found.items()})
+                return done.merge(self._create_cohorts_call(missing)) if missing else done
+
+        return isolate(list(cohorts), lambda c: c.idnumber, send, batch_size=self.batch_size)
+
+    def _create_cohorts_call(self, batch: Sequence[NewCohort]) -> BatchResult:
+        cohorts = [{"categorytype": {"type": "system", "value": ""}, "name": c.name,
+                    "idnumber": c.idnumber, "description": c.description, "visible": 1}
+                   for c in batch]
+        reply = self._refusable("create_cohorts", "core_cohort_create_cohorts",
+                                {"cohorts": cohorts}, idempotent=False) or []
+        ok = {str(r["idnumber"]): int(r["id"]) for r in reply}
+        failed = {c.idnumber: "non traitée par Moodle (requête tronquée ?)" for c in batch
+                  if c.idnumber not in ok}
+        return BatchResult(ok, failed)
+
+    def add_cohort_members(self, pairs: Sequence[tuple[int, int]]) -> BatchResult:
+        def send(batch: Sequence[tuple[int, int]]) -> BatchResult:
+            members = [{"cohorttype": {"type": "id", "value": c},
+                        "usertype": {"type": "id", "value": u}} for c, u in batch]
+            reply = self._refusable("add_cohort_members", "core_cohort_add_cohort_members",
+                                    {"members": members}, idempotent=True)
+            return _member_warnings(batch, reply)
+
+        return isolate(list(pairs), lambda p: pair_key(*p), send, batch_size=self.batch_size)
+
+    def remove_cohort_members(self, pairs: Sequence[tuple[int, int]]) -> BatchResult:
+        def send(batch: Sequence[tuple[int, int]]) -> BatchResult:
+            members = [{"cohortid": c, "userid": u} for c, u in batch]
+            self._refusable("remove_cohort_members", "core_cohort_delete_cohort_members",
+                            {"members": members}, idempotent=True)
+            return BatchResult(ok={pair_key(c, u): u for c, u in batch})
+
+        return isolate(list(pairs), lambda p: pair_key(*p), send, batch_size=self.batch_size)
+
+    def cohort_members(self, cohort_ids: Sequence[int]) -> dict[int, set[int]]:
+        result: dict[int, set[int]] = {}
+        for chunk in chunks(list(cohort_ids), self.batch_size):
+            reply = self._call("cohort_members", "core_cohort_get_cohort_members",
+                               {"cohortids": list(chunk)}, idempotent=True)
+            for entry in reply or []:
+                result[int(entry["cohortid"])] = {int(u) for u in entry.get("userids", [])}
+        return result
+
+    # -- guardians ------------------------------------------------------------------------
+
+    def link_guardians(self, pairs: Sequence[tuple[int, int]]) -> BatchResult:
+        return self._roles("link_guardians", "core_role_assign_roles", "assignments", pairs)
+
+    def unlink_guardians(self, pairs: Sequence[tuple[int, int]]) -> BatchResult:
+        return self._roles("unlink_guardians", "core_role_unassign_roles", "unassignments", pairs)
+
+    def _roles(self, operation: str, function: str, field: str,
+               pairs: Sequence[tuple[int, int]]) -> BatchResult:
+        role = self.role_id
+        if role is None:
+            reason = (f"rôle parent « {self.parent_role} » : indiquez son identifiant numérique "
+                      "dans CPRO_SIECLE_MOODLE_PARENT_ROLE")
+            return BatchResult(failed={pair_key(g, s): reason for g, s in pairs})
+
+        def send(batch: Sequence[tuple[int, int]]) -> BatchResult:
+            items = [{"roleid": role, "userid": g, "contextlevel": "user", "instanceid": s}
+                     for g, s in batch]
+            self._refusable(operation, function, {field: items}, idempotent=True)
+            return BatchResult(ok={pair_key(g, s): s for g, s in batch})
+
+        return isolate(list(pairs), lambda p: pair_key(*p), send, batch_size=self.batch_size)
+
+    def check(self) -> Preflight:
+        return run_preflight(self)
+
+
+def _by_warnings(batch: Sequence[int], reply: Any) -> BatchResult:
+    """Per-user outcome of ``update_users``: warnings (newer versions) name the failed ids."""
+    warnings = reply.get("warnings", []) if isinstance(reply, dict) else []
+    failed = {str(w.get("itemid")): f"refusé par Moodle : {w.get('message', '')}"
+              for w in warnings if w.get("itemid") is not None}
+    return BatchResult({str(u): u for u in batch if str(u) not in failed}, failed)
+
+
+_NOT_EXISTS = re.compile(r"^(cohort|user) id=(\d+) not exists")
+
+
+def _member_warnings(batch: Sequence[tuple[int, int]], reply: Any) -> BatchResult:
+    """Outcome of ``add_cohort_members`` from its warnings (code 3, already there, is fine)."""
+    missing: set[tuple[str, int]] = set()
+    for warning in (reply or {}).get("warnings", []):
+        match = _NOT_EXISTS.match(str(warning.get("message", "")))
+        if str(warning.get("warningcode")) == "2" and match:
+            missing.add((match.group(1), int(match.group(2))))
+    ok: dict[str, int] = {}
+    failed: dict[str, str] = {}
+    for c, u in batch:
+        if ("cohort", c) in missing or ("user", u) in missing:
+            failed[pair_key(c, u)] = "cohorte ou compte introuvable sur la plateforme"
+        else:
+            ok[pair_key(c, u)] = u
+    return BatchResult(ok, failed)
