@@ -65,10 +65,10 @@ class Ledger:
         with self.sessions() as s:
             return _people.school_record(s, uaj)
 
-    def state_fingerprint(self, uaj: str) -> str:
-        """A digest that changes whenever an import is applied to ``uaj``."""
+    def state_version(self, uaj: str) -> int:
+        """A number that changes whenever an import is applied to ``uaj``."""
         school = self.school(uaj)
-        return _fingerprint(uaj, school.version if school else 0)
+        return school.version if school else 0
 
     def structures(self, uaj: str | None = None) -> dict[str, tuple[str, bool]]:
         """Divisions and groups of the school's last STS import: code → (label, is_group)."""
@@ -89,18 +89,21 @@ class Ledger:
 
     def save_plan(
         self, plan: Plan, user: str, files: Sequence[str] = (), *,
-        extra: Mapping[str, Any] | None = None,
+        extra: Mapping[str, Any] | None = None, state_version: int | None = None,
     ) -> int:
         """Store a previewed plan with the state version it was computed against.
 
         :param extra: side data not in the plan: ``birth_dates`` (person key → ISO date),
             ``structures`` (list of ``{code, label, is_group}``), ``school_name``.
+        :param state_version: :meth:`state_version` read before loading the state the plan
+            was computed from (the current one if ``None``).
         :returns: the plan id.
         """
         uaj = str(plan.meta.get("uaj", ""))
-        school = self.school(uaj)
+        if state_version is None:
+            state_version = self.state_version(uaj)
         row = PlanRow(uaj=uaj, checksum=plan.checksum, data=plan.to_data(),
-                      extra=dict(extra or {}), state_version=school.version if school else 0,
+                      extra=dict(extra or {}), state_version=state_version,
                       created_by=user, created_at=now(), files=list(files))
         with self.sessions.begin() as s:
             s.add(row)
