@@ -95,19 +95,29 @@ class MoodleHarness:
         self.fake = FakeMoodle(TOKEN)
         self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         self.mock.start()
-        self.lost: list[str] = []
+        self.faults: list[tuple[str, Any, bool]] = []
         self.mock.add_callback(responses.POST, MOODLE_URL + "/webservice/rest/server.php",
                                callback=self._callback)
         options = {"batch_size": 10, "parent_role": "9", "sleep": lambda s: None, **options}
         self.host = MoodleHost(MOODLE_URL, TOKEN, **options)
 
+    def fail_next(self, function: str, fault: Any, *, applied: bool = False,
+                  times: int = 1) -> None:
+        """Answer the next call(s) of ``function`` with ``fault`` (an exception to raise or
+        an HTTP status), after running it on the fake when ``applied``."""
+        self.faults += [(function, fault, applied)] * times
+
     def _callback(self, request: Any) -> Any:
-        reply = self.fake.callback(request)
         function = dict(parse_qsl(request.body))["wsfunction"]
-        if function in self.lost:
-            self.lost.remove(function)
-            raise requests.exceptions.ReadTimeout("read timed out (simulated)")
-        return reply
+        fault = next((f for f in self.faults if f[0] == function), None)
+        if fault is None:
+            return self.fake.callback(request)
+        self.faults.remove(fault)
+        if fault[2]:
+            self.fake.callback(request)
+        if isinstance(fault[1], int):
+            return fault[1], {}, "erreur serveur"
+        raise fault[1]
 
     def record(self, user_id: int) -> dict[str, Any]:
         u = self.fake.users[user_id]
@@ -121,7 +131,8 @@ class MoodleHarness:
         return {g for _, g, s in self.fake.assignments if s == student_id}
 
     def lose_next_create_reply(self) -> None:
-        self.lost.append("core_user_create_users")
+        self.fail_next("core_user_create_users", requests.exceptions.ReadTimeout("simulated"),
+                       applied=True)
 
     def close(self) -> None:
         self.mock.stop()
