@@ -44,7 +44,8 @@ def unflatten(fields: list[tuple[str, str]]) -> dict[str, Any]:
         for key in keys[:-1]:
             node = node.setdefault(key, {})
         node[keys[-1]] = value
-    return _lists(root)
+    result: dict[str, Any] = _lists(root)
+    return result
 
 
 def _lists(node: Any) -> Any:

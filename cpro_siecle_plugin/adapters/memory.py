@@ -15,6 +15,7 @@ Fault injection:
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -245,7 +246,7 @@ class MemoryHost(HostAdapter):
     ) -> BatchResult:
         result = BatchResult()
         for batch in chunks(items, self.batch_size):
-            result = result.merge(self._write(operation, lambda b=batch: apply(b)))
+            result = result.merge(self._write(operation, functools.partial(apply, batch)))
         return result
 
     # -- cohorts --------------------------------------------------------------------------

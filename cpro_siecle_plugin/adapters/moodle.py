@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
@@ -34,28 +33,13 @@ import requests
 from ..errors import HostRejectedError, HostUnavailableError
 from ._batching import BatchRefused, check_username, chunks, create_safely, isolate
 from ._moodle_preflight import run_preflight
+from ._moodle_replies import MISSING, by_warnings, member_warnings, moodle_reason
 from ._moodle_rest import MoodleError, MoodleTransport
 from .base import BatchResult, HostAdapter, HostUser, NewCohort, NewUser, Preflight, pair_key
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MoodleHost", "moodle_reason"]
-
-_MISSING = ("invalidrecord", "invalidrecordunknown")
-_POLICY = re.compile(r"passwords? must|mots? de passe|password policy", re.IGNORECASE)
-
-
-def moodle_reason(error: MoodleError) -> str:
-    """French reason for a record Moodle refused."""
-    text = " ".join((error.errorcode, error.moodle_message, error.debuginfo))
-    if _POLICY.search(text):
-        return ("mot de passe initial refusé par la politique de mots de passe du site "
-                f"(« {error.errorcode} »)")
-    if error.errorcode in _MISSING:
-        return "introuvable sur la plateforme"
-    detail = error.debuginfo or error.moodle_message
-    return f"refusé par Moodle : {detail} ({error.errorcode})"
-
+__all__ = ["MoodleHost"]
 
 class MoodleHost(HostAdapter):
     """Moodle through ``webservice/rest/server.php``; see the module docstring.
@@ -205,7 +189,7 @@ class MoodleHost(HostAdapter):
             users = [{"id": uid, "suspended": 1 if suspended else 0} for uid in batch]
             reply = self._refusable("set_suspended", "core_user_update_users", {"users": users},
                                     idempotent=True)
-            return _by_warnings(batch, reply)
+            return by_warnings(batch, reply)
 
         return isolate(list(user_ids), str, send, batch_size=self.batch_size)
 
@@ -215,7 +199,7 @@ class MoodleHost(HostAdapter):
                 self._call("delete_users", "core_user_delete_users", {"userids": list(batch)},
                            idempotent=True)  # deleting twice leaves the same state
             except MoodleError as exc:
-                if len(batch) == 1 and exc.errorcode in _MISSING:
+                if len(batch) == 1 and exc.errorcode in MISSING:
                     return BatchResult(ok={str(batch[0]): batch[0]})  # already gone
                 raise BatchRefused(moodle_reason(exc)) from exc
             return BatchResult(ok={str(uid): uid for uid in batch})
@@ -231,7 +215,7 @@ class MoodleHost(HostAdapter):
         except MoodleError as exc:
             raise HostRejectedError(f"Mot de passe non modifié : {moodle_reason(exc)}.",
                                     {str(user_id): moodle_reason(exc)}) from exc
-        failed = _by_warnings([user_id], reply).failed
+        failed = by_warnings([user_id], reply).failed
         if failed:
             reason = failed[str(user_id)]
             raise HostRejectedError(f"Mot de passe non modifié : {reason}.", dict(failed))
@@ -273,7 +257,7 @@ class MoodleHost(HostAdapter):
                         "usertype": {"type": "id", "value": u}} for c, u in batch]
             reply = self._refusable("add_cohort_members", "core_cohort_add_cohort_members",
                                     {"members": members}, idempotent=True)
-            return _member_warnings(batch, reply)
+            return member_warnings(batch, reply)
 
         return isolate(list(pairs), lambda p: pair_key(*p), send, batch_size=self.batch_size)
 
@@ -321,31 +305,3 @@ class MoodleHost(HostAdapter):
 
     def check(self) -> Preflight:
         return run_preflight(self)
-
-
-def _by_warnings(batch: Sequence[int], reply: Any) -> BatchResult:
-    """Per-user outcome of ``update_users``: warnings (newer versions) name the failed ids."""
-    warnings = reply.get("warnings", []) if isinstance(reply, dict) else []
-    failed = {str(w.get("itemid")): f"refusé par Moodle : {w.get('message', '')}"
-              for w in warnings if w.get("itemid") is not None}
-    return BatchResult({str(u): u for u in batch if str(u) not in failed}, failed)
-
-
-_NOT_EXISTS = re.compile(r"^(cohort|user) id=(\d+) not exists")
-
-
-def _member_warnings(batch: Sequence[tuple[int, int]], reply: Any) -> BatchResult:
-    """Outcome of ``add_cohort_members`` from its warnings (code 3, already there, is fine)."""
-    missing: set[tuple[str, int]] = set()
-    for warning in (reply or {}).get("warnings", []):
-        match = _NOT_EXISTS.match(str(warning.get("message", "")))
-        if str(warning.get("warningcode")) == "2" and match:
-            missing.add((match.group(1), int(match.group(2))))
-    ok: dict[str, int] = {}
-    failed: dict[str, str] = {}
-    for c, u in batch:
-        if ("cohort", c) in missing or ("user", u) in missing:
-            failed[pair_key(c, u)] = "cohorte ou compte introuvable sur la plateforme"
-        else:
-            ok[pair_key(c, u)] = u
-    return BatchResult(ok, failed)

@@ -1,0 +1,62 @@
+"""How Moodle's replies are read: refusal reasons, ``warnings`` arrays, member warnings.
+
+Shapes confirmed in Moodle's source: ``core_user_update_users`` (newer versions) returns
+``{"warnings": [{"item": "user", "itemid": id, "warningcode", "message"}]}``;
+``core_cohort_add_cohort_members`` returns warnings without item ids, whose ``message``
+reads ``cohort id=N not exists`` / ``user id=N not exists`` (code 2) or ``record already
+exists`` (code 3) (``cohort/externallib.php``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from ._moodle_rest import MoodleError
+from .base import BatchResult, pair_key
+
+__all__ = ["moodle_reason", "by_warnings", "member_warnings", "MISSING"]
+
+MISSING = ("invalidrecord", "invalidrecordunknown")
+_POLICY = re.compile(r"passwords? must|mots? de passe|password policy", re.IGNORECASE)
+
+
+def moodle_reason(error: MoodleError) -> str:
+    """French reason for a record Moodle refused."""
+    text = " ".join((error.errorcode, error.moodle_message, error.debuginfo))
+    if _POLICY.search(text):
+        return ("mot de passe initial refusé par la politique de mots de passe du site "
+                f"(« {error.errorcode} »)")
+    if error.errorcode in MISSING:
+        return "introuvable sur la plateforme"
+    detail = error.debuginfo or error.moodle_message
+    return f"refusé par Moodle : {detail} ({error.errorcode})"
+
+
+def by_warnings(batch: Sequence[int], reply: Any) -> BatchResult:
+    """Per-user outcome of ``update_users``: warnings (newer versions) name the failed ids."""
+    warnings = reply.get("warnings", []) if isinstance(reply, dict) else []
+    failed = {str(w.get("itemid")): f"refusé par Moodle : {w.get('message', '')}"
+              for w in warnings if w.get("itemid") is not None}
+    return BatchResult({str(u): u for u in batch if str(u) not in failed}, failed)
+
+
+_NOT_EXISTS = re.compile(r"^(cohort|user) id=(\d+) not exists")
+
+
+def member_warnings(batch: Sequence[tuple[int, int]], reply: Any) -> BatchResult:
+    """Outcome of ``add_cohort_members`` from its warnings (code 3, already there, is fine)."""
+    missing: set[tuple[str, int]] = set()
+    for warning in (reply or {}).get("warnings", []):
+        match = _NOT_EXISTS.match(str(warning.get("message", "")))
+        if str(warning.get("warningcode")) == "2" and match:
+            missing.add((match.group(1), int(match.group(2))))
+    ok: dict[str, int] = {}
+    failed: dict[str, str] = {}
+    for c, u in batch:
+        if ("cohort", c) in missing or ("user", u) in missing:
+            failed[pair_key(c, u)] = "cohorte ou compte introuvable sur la plateforme"
+        else:
+            ok[pair_key(c, u)] = u
+    return BatchResult(ok, failed)
