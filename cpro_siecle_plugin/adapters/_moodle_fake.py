@@ -9,7 +9,6 @@ policy, exact-match look-ups, tokens and granted functions. Wire it to ``respons
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Callable
@@ -98,11 +97,13 @@ class FakeMoodle:
                                 "Access control exception"))
         params = unflatten(fields[3:])
         self.requests.append((function, params))
-        saved = self._snapshot()
+        saved = None if function.startswith(("core_webservice", "core_user_get",
+                                              "core_cohort_get")) else self._snapshot()
         try:
             return getattr(self, function)(**params)
         except MoodleFault as fault:
-            self._restore(saved)  # the delegated transaction is rolled back
+            if saved is not None:
+                self._restore(saved)  # the delegated transaction is rolled back
             return self._error(fault.kind, fault.debuginfo)
 
     def _error(self, kind: tuple[str, str, str], debuginfo: str = "") -> dict[str, str]:
@@ -112,8 +113,9 @@ class FakeMoodle:
         return error
 
     def _snapshot(self) -> tuple[Any, ...]:
-        return copy.deepcopy((self.users, self.cohorts, self.members, self.assignments,
-                              self.next_id))
+        # Records are replaced, never mutated in depth, so copying one level is enough.
+        return ({k: dict(v) for k, v in self.users.items()}, dict(self.cohorts),
+                set(self.members), set(self.assignments), self.next_id)
 
     def _restore(self, saved: tuple[Any, ...]) -> None:
         self.users, self.cohorts, self.members, self.assignments, self.next_id = saved
@@ -137,18 +139,22 @@ class FakeMoodle:
 
     def core_user_create_users(self, users: list[dict[str, Any]]) -> list[dict[str, Any]]:
         created = []
+        names = {u["username"] for u in self.users.values()}
+        emails = {u["email"].lower() for u in self.users.values()}
         for user in users:
             name, email = user.get("username", ""), user.get("email", "")
             if not _USERNAME.match(name):
                 raise MoodleFault(INVALID_PARAMETER, f"Invalid username: {name}")
-            if any(u["username"] == name for u in self.users.values()):
+            if name in names:
                 raise MoodleFault(INVALID_PARAMETER, f"Username already exists: {name}")
             if self.policy and (reason := self.policy(user.get("password", ""))):
                 raise MoodleFault(("moodle_exception", reason, reason))
             if not _EMAIL.match(email):
                 raise MoodleFault(INVALID_PARAMETER, f"Email address is invalid: {email}")
-            if any(u["email"].lower() == email.lower() for u in self.users.values()):
+            if email.lower() in emails:
                 raise MoodleFault(INVALID_PARAMETER, f"Email address already exists: {email}")
+            names.add(name)
+            emails.add(email.lower())
             uid = self._new_id()
             prefs = {p["type"]: p["value"] for p in user.get("preferences", [])}
             self.users[uid] = {"id": uid, "username": name, "idnumber": user.get("idnumber", ""),
@@ -166,8 +172,9 @@ class FakeMoodle:
                 warnings.append({"item": "user", "itemid": uid, "warningcode": "invaliduserid",
                                  "message": "Invalid user ID"})
                 continue
-            for pref in user.pop("preferences", []):
-                self.users[uid]["preferences"][pref["type"]] = pref["value"]
+            prefs = dict(self.users[uid]["preferences"])
+            prefs.update({p["type"]: p["value"] for p in user.pop("preferences", [])})
+            self.users[uid]["preferences"] = prefs
             for key, value in user.items():
                 self.users[uid][key] = int(value) if key == "suspended" else value
         return {"warnings": warnings}
