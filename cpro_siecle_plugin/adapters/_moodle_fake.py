@@ -63,7 +63,7 @@ class FakeMoodle:
         self.debug = debug
         self.functions = set(REQUIRED_FUNCTIONS)
         self.policy: Callable[[str], str | None] | None = None
-        self.max_input_vars = 100_000
+        self.max_input_vars = 1000  # PHP default
         self.roles = {9: "parent"}  # roles assignable at the user context level
         self.users: dict[int, dict[str, Any]] = {2: {
             "id": 2, "username": "admin", "idnumber": "", "firstname": "Admin",
@@ -101,6 +101,10 @@ class FakeMoodle:
                                               "core_cohort_get")) else self._snapshot()
         try:
             return getattr(self, function)(**params)
+        except (TypeError, KeyError):  # a required parameter is missing
+            if saved is not None:
+                self._restore(saved)
+            return self._error(INVALID_PARAMETER, "Missing required parameter")
         except MoodleFault as fault:
             if saved is not None:
                 self._restore(saved)  # the delegated transaction is rolled back
@@ -142,6 +146,8 @@ class FakeMoodle:
         names = {u["username"] for u in self.users.values()}
         emails = {u["email"].lower() for u in self.users.values()}
         for user in users:
+            if not {"username", "firstname", "lastname", "email"} <= set(user):
+                raise MoodleFault(INVALID_PARAMETER, "Missing required key in single structure")
             name, email = user.get("username", ""), user.get("email", "")
             if not _USERNAME.match(name):
                 raise MoodleFault(INVALID_PARAMETER, f"Invalid username: {name}")

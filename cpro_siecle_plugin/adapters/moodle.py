@@ -175,14 +175,24 @@ class MoodleHost(HostAdapter):
         missing = [u for u in batch if u.username not in ids]
         if not missing:
             return BatchResult(ok=ok)
-        # Fewer replies than users: PHP's max_input_vars truncated the request.
+        # Fewer replies than users: PHP's max_input_vars truncated the request. The unseen
+        # users are looked up; those absent are sent again in batches that fit.
         log.warning("Moodle n'a créé que %d compte(s) sur %d : vérification.", len(ok), len(batch))
         found = {u.idnumber: u.id for u in self.find_users("idnumber",
                                                              [u.idnumber for u in missing])}
-        ok.update({k: v for k, v in found.items()})
-        failed = {u.idnumber: "non traité par Moodle (requête tronquée par max_input_vars) : "
-                  "réduisez CPRO_SIECLE_BATCH_SIZE" for u in missing if u.idnumber not in found}
-        return BatchResult(ok, failed)
+        result = BatchResult(ok={**ok, **found})
+        unseen = [u for u in missing if u.idnumber not in found]
+        for chunk in chunks(unseen, len(ok)) if ok else ():
+            try:
+                result = result.merge(self._create_call(chunk))
+            except BatchRefused as refused:  # never let bisection re-send created users
+                result = result.merge(BatchResult(failed={u.idnumber: refused.reason
+                                                          for u in chunk}))
+        if not ok:
+            result = result.merge(BatchResult(failed={
+                u.idnumber: "non traité par Moodle (requête tronquée par max_input_vars) : "
+                "réduisez CPRO_SIECLE_BATCH_SIZE" for u in unseen}))
+        return result
 
     def set_suspended(self, user_ids: Sequence[int], suspended: bool) -> BatchResult:
         def send(batch: Sequence[int]) -> BatchResult:

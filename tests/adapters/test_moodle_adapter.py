@@ -164,14 +164,30 @@ def test_host_down_during_create_raises_after_one_checked_attempt(moodle):
     assert moodle.host.ws_calls.get("core_user_create_users", 0) <= 2
 
 
-def test_truncated_request_reports_the_users_moodle_never_saw(moodle):
-    """max_input_vars truncation: missing replies are looked up, the unseen ones failed."""
+def test_truncated_request_sends_the_unseen_users_again_after_look_up(moodle):
+    """max_input_vars truncation: missing replies are looked up, then sent in smaller batches."""
     moodle.fake.max_input_vars = 3 + 9 * 7  # 7 users of 9 fields get through
     users = [NewUser(f"k{i}", f"u.{i}", "12052008", "A", "B") for i in range(10)]
     result = moodle.host.create_users(users)
-    assert len(result.ok) == 7
-    assert set(result.failed) == {"k7", "k8", "k9"}
-    assert "max_input_vars" in result.failed["k9"]
+    assert len(result.ok) == 10 and not result.failed
+    assert moodle.host.ws_calls["core_user_create_users"] == 2
+    assert len({u["username"] for u in moodle.fake.users.values()}) == 11
+
+
+@responses.activate
+def test_empty_create_reply_reports_the_batch_size():
+    """A create answered with no user, and none found after, fails with what to change."""
+    responses.post(ENDPOINT, json=[])
+    result = _host().create_users([NewUser("k1", "a.b", "12052008", "A", "B")])
+    assert "CPRO_SIECLE_BATCH_SIZE" in result.failed["k1"]
+    assert len(responses.calls) == 2  # the create, then the look-up; no blind second create
+
+
+def test_user_cut_in_the_middle_by_truncation_fails_the_call_then_bisection_saves_all(moodle):
+    """A user whose required fields were dropped fails the call; smaller batches go through."""
+    moodle.fake.max_input_vars = 3 + 9 * 7 + 4
+    users = [NewUser(f"k{i}", f"u.{i}", "12052008", "A", "B") for i in range(10)]
+    assert len(moodle.host.create_users(users).ok) == 10
 
 
 def test_missing_or_shared_emails_get_a_placeholder(moodle):
