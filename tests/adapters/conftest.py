@@ -85,6 +85,10 @@ class EmbeddedHarness:
 
 
 MOODLE_URL = "https://moodle.example.org"
+WRITE_FUNCTIONS = {"core_user_create_users", "core_user_update_users", "core_user_delete_users",
+                   "core_cohort_create_cohorts", "core_cohort_add_cohort_members",
+                   "core_cohort_delete_cohort_members", "core_role_assign_roles",
+                   "core_role_unassign_roles"}
 TOKEN = "s3cr3t-t0ken"
 
 
@@ -96,6 +100,8 @@ class MoodleHarness:
         self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         self.mock.start()
         self.faults: list[tuple[str, Any, bool]] = []
+        self.down_after: int | None = None  # write requests before the site goes down
+        self.writes = 0
         self.mock.add_callback(responses.POST, MOODLE_URL + "/webservice/rest/server.php",
                                callback=self._callback)
         options = {"batch_size": 10, "parent_role": "9", "sleep": lambda s: None, **options}
@@ -109,6 +115,10 @@ class MoodleHarness:
 
     def _callback(self, request: Any) -> Any:
         function = dict(parse_qsl(request.body))["wsfunction"]
+        if function in WRITE_FUNCTIONS:
+            if self.down_after is not None and self.writes >= self.down_after:
+                raise requests.ConnectionError("site down (simulated)")
+            self.writes += 1
         fault = next((f for f in self.faults if f[0] == function), None)
         if fault is None:
             return self.fake.callback(request)
