@@ -1,0 +1,35 @@
+"""Shared test configuration: generic paths only. Keep this file small.
+
+Each team's own fixtures live in its folder's ``conftest.py``; add shared ones below in a
+clearly marked section of their own.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+# ---------------------------------------------------------------- paths (intake helper)
+#: Repository root; on ``sys.path`` so tests can import ``bench.generate``.
+ROOT = Path(__file__).resolve().parents[1]
+#: The shared sample exports (``<repo>/../shared/siecle-samples``; CI keeps the same layout).
+SAMPLES = ROOT / ".." / "shared" / "siecle-samples"
+#: Small hand-made and hostile input files.
+DATA = Path(__file__).resolve().parent / "data"
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture
+def samples() -> Path:
+    """Folder of the shared sample exports."""
+    return SAMPLES
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    """Folder of the hand-made and hostile test files."""
+    return DATA
