@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 import requests
 
-from ..errors import HostRejectedError, HostUnavailableError
+from ..errors import HostAuthError, HostRejectedError, HostUnavailableError
 from ._batching import BatchRefused, check_username, chunks, create_safely, isolate
 from ._moodle_preflight import run_preflight
 from ._moodle_replies import MISSING, by_warnings, member_warnings, moodle_reason
@@ -121,7 +121,17 @@ class MoodleHost(HostAdapter):
     def find_users(
         self, field_name: Literal["idnumber", "username"], values: Sequence[str]
     ) -> list[HostUser]:
-        users = [self._to_host(u) for u in self._get_by_field("find_users", field_name, values)]
+        found = self._get_by_field("find_users", field_name, values)
+        if field_name == "idnumber" and any("idnumber" not in u for u in found):
+            # user/lib.php user_get_user_details() returns idnumber only when it is in
+            # showuseridentity or with moodle/user:viewalldetails: without it no account can
+            # be matched safely.
+            raise HostAuthError(
+                "Le compte du jeton Moodle ne voit pas le champ « numéro d'identification » "
+                "(idnumber) des utilisateurs : donnez-lui la capacité "
+                "moodle/user:viewalldetails, ou ajoutez ce champ au réglage « Identité des "
+                "utilisateurs » (showuseridentity).")
+        users = [self._to_host(u) for u in found]
         wanted = set(values)  # exact match, whatever the database collation
         return sorted((u for u in users if getattr(u, field_name) in wanted),
                       key=lambda u: u.id)

@@ -256,3 +256,11 @@ def test_token_never_appears_in_logs_reprs_or_errors(moodle, caplog):
     moodle.host.check()
     texts += [r.getMessage() for r in caplog.records] + [str(r.args) for r in caplog.records]
     assert caplog.records and not [t for t in texts if TOKEN in t]
+
+
+@responses.activate
+def test_hidden_idnumber_is_an_auth_error_not_a_missing_user():
+    """A token that cannot see idnumbers would duplicate accounts: refuse clearly."""
+    responses.post(ENDPOINT, json=[{"id": 5, "username": "a.b", "firstname": "A"}])
+    with pytest.raises(HostAuthError, match="idnumber"):
+        _host().find_users("idnumber", ["k1"])
