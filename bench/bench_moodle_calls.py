@@ -1,12 +1,15 @@
 """Benchmark: Moodle web-service calls of a 4,000-student first import and a re-import.
 
 Run with ``python -m bench`` (every bench) or ``python -m bench.bench_moodle_calls [N]
-[BATCH]``. The whole pipeline runs -- planner, ledger, ``apply_plan`` -- on a
+[BATCH]``. The whole pipeline runs -- the school written by :mod:`bench.generate` in the real export
+formats, read by ``siecle.analyse``, then planner, ledger, ``apply_plan`` -- on a
 :class:`~cpro_siecle_plugin.adapters.moodle.MoodleHost` whose HTTP requests are answered
 in-process by the stateful fake Moodle (``responses``). It prints the requests per
 web-service function and per host operation, against the target of at most
 ceil(N / batch) calls per action kind, and checks a re-import with no change makes zero
 write calls. Times include the fake server's own work; the call counts are what matter.
+Without ``bench.generate`` or ``siecle.analyse``, the in-memory school of ``bench_sync`` is
+used instead (said in the output).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from cpro_siecle_plugin.adapters._moodle_fake import FakeMoodle
 from cpro_siecle_plugin.adapters.memory import WRITE_OPERATIONS
 from cpro_siecle_plugin.adapters.moodle import MoodleHost
 from cpro_siecle_plugin.config import Settings
+from cpro_siecle_plugin.domain import Snapshot
 from cpro_siecle_plugin.store import Ledger
 from cpro_siecle_plugin.sync.apply import apply_plan
 from cpro_siecle_plugin.sync.plan import Plan
@@ -62,13 +66,31 @@ def _print_calls(plan: Plan, calls: dict[str, int], ws_calls: Counter[str], batc
     return over
 
 
+def _snapshot(students: int, settings: Settings, tmp: Path) -> tuple[Snapshot, str]:
+    """The school from generated export files, or the in-memory one as a fallback."""
+    try:
+        from bench.generate import generate_school
+        from cpro_siecle_plugin.siecle.analyse import analyse_files
+        from cpro_siecle_plugin.siecle.archive import InputFile
+    except ImportError:
+        return school(students), "bench_sync.school (in-memory records)"
+    paths = generate_school(tmp, n_students=students, n_guardians=2 * students,
+                            n_staff=max(10, students * 3 // 40), uaj=UAJ)
+    files = [InputFile(p, p.name) for p in paths.values()]
+    analysis = analyse_files(files, today=TODAY, settings=settings)
+    analysis.raise_for_errors()
+    assert analysis.snapshot is not None
+    return analysis.snapshot, "bench.generate files read by siecle.analyse"
+
+
 def run(students: int = 4000, batch: int = 50) -> dict[str, int]:
     """First import then an unchanged re-import; returns the figures printed."""
     settings = Settings(secret="bench", batch_size=batch, moodle_parent_role="9")
-    snap = school(students)
     fake = FakeMoodle(TOKEN)
     figures: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as tmp, responses.RequestsMock() as mock:
+        snap, source = _snapshot(students, settings, Path(tmp))
+        print(f"School: {source}")
         mock.add_callback(responses.POST, URL + "/webservice/rest/server.php",
                           callback=fake.callback)
         host = MoodleHost(URL, TOKEN, batch_size=batch, parent_role="9",
@@ -85,6 +107,9 @@ def run(students: int = 4000, batch: int = 50) -> dict[str, int]:
         figures["first_requests"] = sum(first_ws.values())
         figures["first_over_target"] = _print_calls(plan, outcome.calls, first_ws, batch)
         figures["first_failed"] = len(outcome.failed)
+        placeholders = sum(u["email"].endswith("@noemail.invalid") for u in fake.users.values())
+        print(f"  accounts on the site {len(fake.users)}, with a placeholder email {placeholders}")
+        figures["placeholder_emails"] = placeholders
 
         print("Re-import with no change:")
         again = compute_plan(snap, ledger.load_state(UAJ), TODAY, settings)
