@@ -1,0 +1,283 @@
+"""Orchestration shared by the web views and the CLI: analyse, preview, apply, history.
+
+Thin on purpose: it reads the ledger, calls the pure core (analysis, planner, safety,
+report) and hands the host and the ledger to ``apply_plan``. Dry-run is the default: a
+preview stores the plan; :meth:`SiecleService.apply` executes exactly that stored plan,
+identified by its checksum, and refuses it if the school changed since.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from .adapters.base import HostAdapter, Preflight
+from .config import Settings
+from .domain import ExportKind, Snapshot
+from .errors import ChecksumMismatchError, PlanError
+from .siecle.analyse import Analysis, analyse_files
+from .siecle.archive import InputFile
+from .store import Ledger, RunRecord
+from .store.report_data import report_from_data, report_to_data
+from .sync.apply import ApplyOutcome, apply_plan
+from .sync.credentials import derived_password, staff_password, student_password
+from .sync.desired import desired_state
+from .sync.plan import CreateUser, Plan
+from .sync.planner import compute_plan
+from .sync.report import Report, build_report
+from .sync.safety import enforce
+from .sync.state import LedgerState, Population
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Preview", "SiecleService"]
+
+#: Rounds of re-planning when planned logins turn out to be taken on the host.
+USERNAME_ROUNDS = 5
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A stored plan ready to be shown: what apply will do if the admin confirms."""
+
+    plan_id: int
+    plan: Plan
+    checksum: str
+    analysis: Analysis
+    preflight: Preflight
+    brake: Mapping[str, Any]
+
+    @property
+    def blocked(self) -> bool:
+        """The host is not ready: apply would be refused."""
+        return not self.preflight.ok
+
+    @property
+    def report(self) -> Report:
+        """The plan as a (not yet applied) report, for the preview page."""
+        return build_report(self.plan)
+
+
+class SiecleService:
+    """Everything an import does, for one ledger and one host.
+
+    :param today: fixed date (tests, demos); the current date when ``None``.
+    """
+
+    def __init__(
+        self, settings: Settings, ledger: Ledger, host: HostAdapter, *, today: date | None = None
+    ) -> None:
+        self.settings = settings
+        self.ledger = ledger
+        self.host = host
+        self._today = today
+
+    @property
+    def today(self) -> date:
+        return self._today or date.today()
+
+    # -- dry run ----------------------------------------------------------------------------
+
+    def analyse(
+        self, files: Sequence[InputFile], expected: Collection[ExportKind] | None = None
+    ) -> Analysis:
+        """Read and check the files against what the ledger knows of their school.
+
+        Files without STS are checked against the structures of the school's last STS
+        import; a school never imported needs STS first.
+        """
+        first = analyse_files(files, today=self.today, settings=self.settings, expected=expected)
+        if first.snapshot is not None and first.snapshot.sts is not None:
+            return first
+        uaj = first.snapshot.uaj if first.snapshot else first.summary.get("uaj")
+        if not uaj:
+            return first
+        school = self.ledger.school(str(uaj))
+        return analyse_files(
+            files, today=self.today, settings=self.settings, expected=expected,
+            known_structures=school.structures if school else (),
+            has_sts_import=school.has_sts_import if school else False,
+        )
+
+    def preview(
+        self, files: Sequence[InputFile], user: str,
+        expected: Collection[ExportKind] | None = None, force: bool = False,
+    ) -> Preview:
+        """Analyse, plan against the ledger, check logins on the host and store the plan.
+
+        ``force`` is accepted for symmetry with :meth:`apply`: the safety brake is only
+        enforced when applying.
+
+        :raises AnalysisError: the files have blocking problems.
+        """
+        analysis, snapshot, state, version, plan = self._prepare(files, expected)
+        plan_id = self.ledger.save_plan(plan, user, list(snapshot.files), state_version=version,
+                                        extra=self._extra(snapshot, state))
+        brake = dict(plan.meta.get("brake") or {})
+        return Preview(plan_id, plan, plan.checksum, analysis, self.host.check(), brake)
+
+    def plan(
+        self, files: Sequence[InputFile], expected: Collection[ExportKind] | None = None
+    ) -> Plan:
+        """The plan of an import, computed but not stored (CLI dry run).
+
+        :raises AnalysisError: the files have blocking problems.
+        """
+        return self._prepare(files, expected)[4]
+
+    def _prepare(
+        self, files: Sequence[InputFile], expected: Collection[ExportKind] | None
+    ) -> tuple[Analysis, Snapshot, LedgerState, int, Plan]:
+        analysis = self.analyse(files, expected)
+        analysis.raise_for_errors()
+        snapshot = analysis.snapshot
+        assert snapshot is not None
+        version = self.ledger.state_version(snapshot.uaj)  # read before the state it guards
+        state = self.ledger.load_state(snapshot.uaj)
+        return analysis, snapshot, state, version, self._plan(snapshot, state)
+
+    def _plan(self, snapshot: Snapshot, state: LedgerState) -> Plan:
+        """Plan, then re-plan while planned logins belong to host accounts not ours."""
+        taken: set[str] = set()
+        for _ in range(USERNAME_ROUNDS):
+            current = replace(state, taken_usernames=state.taken_usernames | taken)
+            plan = compute_plan(snapshot, current, self.today, self.settings)
+            creates = [a for a in plan.actions if isinstance(a, CreateUser)]
+            if not creates:
+                return plan
+            ours = {a.username: a.idnumber for a in creates}
+            found = self.host.find_users("username", list(ours))
+            clash = {u.username for u in found if u.idnumber != ours[u.username]}
+            if not clash:
+                return plan
+            log.info("%d identifiant(s) déjà pris sur la plateforme : nouveau calcul.", len(clash))
+            taken |= clash
+        raise PlanError("Impossible de trouver des identifiants libres sur la plateforme.")
+
+    def _extra(self, snapshot: Snapshot, state: LedgerState) -> dict[str, Any]:
+        """Side data kept with the plan: birth dates (password resets) and STS structures."""
+        wanted = desired_state(snapshot, state, self.today, self.settings).people
+        extra: dict[str, Any] = {
+            "birth_dates": {k: p.birth_date.isoformat() for k, p in wanted.items()
+                            if p.birth_date and k not in state.people},
+        }
+        if snapshot.sts is not None:
+            extra["school_name"] = snapshot.sts.school.name
+            extra["structures"] = [{"code": s.code, "label": s.label, "is_group": s.is_group}
+                                   for s in snapshot.sts.structures]
+        return extra
+
+    # -- apply ------------------------------------------------------------------------------
+
+    def apply(
+        self, plan_id: int, checksum: str, user: str, force: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ApplyOutcome:
+        """Apply the stored plan the admin previewed; ``outcome.run_id`` names the run.
+
+        :raises ChecksumMismatchError: not the previewed plan, or the school changed since.
+        :raises SafetyBrakeError: the brake is triggered and ``force`` is false.
+        :raises ImportLockedError: another import of the school is running.
+        :raises PlanError: the plan was already applied, or the host is not ready.
+        """
+        record = self.ledger.plan_record(plan_id)
+        if checksum != record.checksum:
+            raise ChecksumMismatchError(checksum, record.checksum)
+        if record.status == "applied":
+            raise PlanError("Ce plan a déjà été appliqué : relancez l'aperçu.")
+        plan = self.ledger.get_plan(plan_id, expected_checksum=checksum)
+        enforce(plan, force)
+        self._check_host()
+        with self.ledger.lock(record.uaj, user):
+            self.ledger.begin_apply(plan_id)
+            names = self._names(record.uaj)
+            run_id = self.ledger.start_run(plan_id, user)
+            try:
+                outcome = apply_plan(plan, self.host, self.ledger.journal(plan_id),
+                                     batch_size=self.settings.batch_size, progress=progress)
+            except Exception as exc:
+                broken = ApplyOutcome(complete=False, error=str(exc), total=len(plan.actions))
+                self.ledger.finish_run(run_id, broken, None)
+                raise
+            report = build_report(plan, outcome, people=names)
+            self.ledger.finish_run(run_id, outcome, report_to_data(report))
+        outcome.run_id = run_id
+        return outcome
+
+    def _check_host(self) -> None:
+        preflight = self.host.check()
+        if not preflight.ok:
+            problems = "; ".join(c.message for c in preflight.checks if c.blocking and not c.ok)
+            raise PlanError(f"La plateforme n'est pas prête pour une importation : {problems}")
+
+    def _names(self, uaj: str) -> dict[str, tuple[str, str]]:
+        """Known people's display name and login, for the report (before deletions)."""
+        return {p.key: (f"{p.lastname} {p.firstname}", p.username)
+                for p in self.ledger.people(uaj)}
+
+    # -- history and accounts ---------------------------------------------------------------
+
+    def history(self, uaj: str | None = None) -> list[RunRecord]:
+        """Past imports, latest first."""
+        return self.ledger.history(uaj)
+
+    def run(self, run_id: int) -> RunRecord:
+        """One past import."""
+        return self.ledger.run(run_id)
+
+    def report(self, run_id: int) -> Report:
+        """The report kept with a run (rebuilt from its plan if the run was interrupted)."""
+        run = self.ledger.run(run_id)
+        if run.report is not None:
+            return report_from_data(run.report)
+        plan = self.ledger.get_plan(run.plan_id)
+        done = {k for k, s in self.ledger.journal(run.plan_id).statuses(plan.checksum).items()
+                if s == "done"}
+        return build_report(plan, ApplyOutcome(done_keys=done, complete=False))
+
+    def logins(self, uaj: str | None = None) -> dict[str, Any]:
+        """Logins of a school (every school if ``None``), for the admin to hand out.
+
+        :returns: ``staff`` and ``guardians`` (lists), ``students`` (class code → list;
+            ``""`` for students with no class). Each line: ``key``, ``uaj``, ``lastname``,
+            ``firstname``, ``username``, ``population``, ``active``, ``suspended``. No
+            password is stored, so none is given (see :meth:`reset_password`).
+        """
+        kinds = self.ledger.structures(uaj)
+        out: dict[str, Any] = {"staff": [], "guardians": [], "students": {}}
+        for p in self.ledger.people(uaj):
+            line = {"key": p.key, "uaj": p.uaj, "lastname": p.lastname,
+                    "firstname": p.firstname, "username": p.username,
+                    "population": p.population, "active": p.active, "suspended": p.suspended}
+            if p.population == Population.STUDENT.value:
+                codes = [c.split(":", 1)[1] for c in p.cohorts]
+                division = next((c for c in codes if not kinds.get(c, ("", False))[1]), "")
+                out["students"].setdefault(division, []).append(line)
+            elif p.population == Population.GUARDIAN.value:
+                out["guardians"].append(line)
+            else:
+                out["staff"].append(line)
+        out["students"] = dict(sorted(out["students"].items()))
+        return out
+
+    def reset_password(self, person_key: str) -> str:
+        """Set the person's initial password again (change forced at next login).
+
+        :returns: the password, to give to the person.
+        :raises PlanError: unknown person, or no account on the host.
+        """
+        person = self.ledger.person(person_key)
+        if person is None or person.host_id is None:
+            raise PlanError("Compte inconnu : impossible de réinitialiser son mot de passe.")
+        if person.population == Population.GUARDIAN.value or person.birth_date is None:
+            password = derived_password(self.settings.secret, person.key)
+        elif person.population == Population.STUDENT.value:
+            password = student_password(person.birth_date)
+        else:
+            password = staff_password(person.birth_date)
+        self.host.set_password(person.host_id, password)
+        log.info("Mot de passe réinitialisé pour %s.", person.username)
+        return password

@@ -1,0 +1,231 @@
+"""SiecleService end to end on the real sample exports, on the in-process host."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("cpro_siecle_plugin.siecle.analyse")
+
+from cpro_siecle_plugin.siecle.archive import InputFile  # noqa: E402
+
+from cpro_siecle_plugin.adapters.base import NewUser, Preflight, PreflightCheck  # noqa: E402
+from cpro_siecle_plugin.adapters.memory import MemoryHost  # noqa: E402
+from cpro_siecle_plugin.config import Settings  # noqa: E402
+from cpro_siecle_plugin.errors import (  # noqa: E402
+    AnalysisError,
+    ChecksumMismatchError,
+    ImportLockedError,
+    PlanError,
+    SafetyBrakeError,
+)
+from cpro_siecle_plugin.service import SiecleService  # noqa: E402
+from cpro_siecle_plugin.store import Ledger  # noqa: E402
+from cpro_siecle_plugin.sync.plan import CreateUser  # noqa: E402
+
+SAMPLES = Path(__file__).resolve().parents[1] / ".." / "shared" / "siecle-samples"
+STS = SAMPLES / "sts_emp_0691234X_2025.xml"
+ELEVES = SAMPLES / "ElevesSansAdresses.xml"
+RESP = SAMPLES / "ResponsablesAvecAdresses.xml"
+TODAY = date(2025, 9, 15)
+
+
+def files(*paths: Path) -> list[InputFile]:
+    return [InputFile(p, p.name) for p in paths]
+
+
+def eleves_without(tmp_path: Path, keep: int) -> Path:
+    """The sample Eleves file keeping only its first ``keep`` students (a truncated file)."""
+    text = ELEVES.read_bytes().decode("iso-8859-15")
+    ids = re.findall(r'<ELEVE ELEVE_ID="(\d+)"', text)
+    for gone in ids[keep:]:
+        text = re.sub(rf'<ELEVE ELEVE_ID="{gone}".*?</ELEVE>\n', "", text, flags=re.S)
+        text = re.sub(rf'<STRUCTURES_ELEVE ELEVE_ID="{gone}".*?</STRUCTURES_ELEVE>\n', "",
+                      text, flags=re.S)
+    path = tmp_path / "ElevesSansAdresses.xml"
+    path.write_bytes(text.encode("iso-8859-15"))
+    return path
+
+
+@pytest.fixture
+def host() -> MemoryHost:
+    return MemoryHost()
+
+
+@pytest.fixture
+def service(host: MemoryHost) -> Iterator[SiecleService]:
+    ledger = Ledger("sqlite://")
+    yield SiecleService(Settings(secret="s", host="memory"), ledger, host, today=TODAY)
+    ledger.close()
+
+
+def imported(service: SiecleService, *paths: Path, force: bool = False) -> int:
+    """Preview and apply ``paths``; returns the run id."""
+    preview = service.preview(files(*paths), "admin")
+    outcome = service.apply(preview.plan_id, preview.checksum, "admin", force=force)
+    assert outcome.ok, outcome.failed
+    assert outcome.run_id is not None
+    return outcome.run_id
+
+
+def test_first_import_sts_then_students_creates_everyone(
+    service: SiecleService, host: MemoryHost
+) -> None:
+    """STS creates staff and cohorts; Eleves and Responsables then create students, guardians."""
+    imported(service, STS)
+    staff = len(host.users)
+    assert staff == 6 and host.cohorts
+    imported(service, ELEVES, RESP)
+    state = service.ledger.load_state("0691234X")
+    populations = {p.population.value for p in state.people.values()}
+    assert populations == {"teacher", "head", "student", "guardian"}
+    assert len(host.users) == len(state.people) and host.guardian_links
+
+
+def test_students_first_without_sts_is_refused(service: SiecleService) -> None:
+    """A school never imported needs its STS file first."""
+    with pytest.raises(AnalysisError, match="STS"):
+        service.preview(files(ELEVES), "admin")
+
+
+def test_reimport_without_change_is_empty_and_writes_nothing(
+    service: SiecleService, host: MemoryHost
+) -> None:
+    """Importing the same three files again plans nothing and makes no host write."""
+    imported(service, STS, ELEVES, RESP)
+    writes = host.write_calls
+    preview = service.preview(files(STS, ELEVES, RESP), "admin")
+    assert preview.plan.is_empty
+    service.apply(preview.plan_id, preview.checksum, "admin")
+    assert host.write_calls == writes
+
+
+def test_leaver_is_deactivated_and_removed_from_cohorts(
+    service: SiecleService, tmp_path: Path
+) -> None:
+    """A student missing from a later Eleves file leaves their cohorts and is deactivated."""
+    imported(service, STS, ELEVES, RESP)
+    before = service.ledger.load_state("0691234X")
+    imported(service, eleves_without(tmp_path, keep=26))
+    after = service.ledger.load_state("0691234X")
+    left = [k for k, p in after.people.items() if before.people[k].active and not p.active]
+    assert len(left) == 1 and after.people[left[0]].cohorts == frozenset()
+    assert after.people[left[0]].deactivated_on == TODAY
+
+
+def test_wrong_checksum_is_refused(service: SiecleService) -> None:
+    """Apply refuses a checksum other than the previewed plan's."""
+    preview = service.preview(files(STS), "admin")
+    with pytest.raises(ChecksumMismatchError):
+        service.apply(preview.plan_id, "f" * 64, "admin")
+
+
+def test_plan_previewed_before_another_import_is_refused(service: SiecleService) -> None:
+    """A preview made stale by another import cannot be applied."""
+    stale = service.preview(files(STS), "admin")
+    imported(service, STS)
+    with pytest.raises(ChecksumMismatchError, match="Relancez"):
+        service.apply(stale.plan_id, stale.checksum, "admin")
+
+
+def test_plan_already_applied_is_refused(service: SiecleService) -> None:
+    """Applying the same preview twice is refused."""
+    preview = service.preview(files(STS), "admin")
+    service.apply(preview.plan_id, preview.checksum, "admin")
+    with pytest.raises(PlanError, match="déjà été appliqué"):
+        service.apply(preview.plan_id, preview.checksum, "admin")
+
+
+def test_concurrent_import_of_the_school_is_refused(service: SiecleService) -> None:
+    """While an import holds the school's lock, another apply is refused."""
+    preview = service.preview(files(STS), "admin")
+    with service.ledger.lock("0691234X", "alice"):
+        with pytest.raises(ImportLockedError, match="alice"):
+            service.apply(preview.plan_id, preview.checksum, "bob")
+
+
+def test_truncated_file_is_braked_unless_forced(service: SiecleService, tmp_path: Path) -> None:
+    """A file losing most students is refused without force, applied with it."""
+    imported(service, STS, ELEVES, RESP)
+    preview = service.preview(files(eleves_without(tmp_path, keep=4)), "admin")
+    assert preview.brake["triggered"]
+    with pytest.raises(SafetyBrakeError):
+        service.apply(preview.plan_id, preview.checksum, "admin")
+    assert service.apply(preview.plan_id, preview.checksum, "admin", force=True).ok
+
+
+def test_login_taken_on_the_host_by_another_account_is_avoided(
+    service: SiecleService, host: MemoryHost
+) -> None:
+    """A planned login already used on the host by someone else is replanned."""
+    first = service.preview(files(STS), "admin")
+    wanted = next(a for a in first.plan.actions if isinstance(a, CreateUser))
+    host.create_users([NewUser("autre", wanted.username, "x", "X", "Y")])
+    again = service.preview(files(STS), "admin")
+    mine = next(a for a in again.plan.actions
+                if isinstance(a, CreateUser) and a.person_key == wanted.person_key)
+    assert mine.username != wanted.username
+    assert service.apply(again.plan_id, again.checksum, "admin").ok
+
+
+def test_blocking_preflight_refuses_apply(service: SiecleService, host: MemoryHost) -> None:
+    """A host that is not ready refuses the import with its French reason."""
+    preview = service.preview(files(STS), "admin")
+    host.check = lambda: Preflight("memory", (  # type: ignore[method-assign]
+        PreflightCheck("droits", False, "Le jeton n'a pas le droit de créer des comptes."),))
+    with pytest.raises(PlanError, match="droit de créer"):
+        service.apply(preview.plan_id, preview.checksum, "admin")
+
+
+def test_host_outage_is_recorded_and_the_same_plan_resumes(
+    service: SiecleService, host: MemoryHost
+) -> None:
+    """An interrupted run is in the history as failed; applying again finishes it."""
+    preview = service.preview(files(STS, ELEVES, RESP), "admin")
+    host.fail_after = 3
+    broken = service.apply(preview.plan_id, preview.checksum, "admin")
+    assert not broken.complete
+    assert service.run(broken.run_id).result == "failed"  # type: ignore[arg-type]
+    host.fail_after = None
+    outcome = service.apply(preview.plan_id, preview.checksum, "admin")
+    assert outcome.ok
+    usernames = [u.username for u in host.users.values()]
+    assert len(usernames) == len(set(usernames)) == len(preview.plan.of_kind(CreateUser))
+
+
+def test_history_and_report_keep_the_initial_passwords(service: SiecleService) -> None:
+    """The run's report lists the accounts created with their initial passwords."""
+    run_id = imported(service, STS)
+    report = service.report(run_id)
+    assert [r.id for r in service.history()] == [run_id]
+    assert report.teachers and all(a.password for a in report.teachers)
+    assert service.run(run_id).counts["create_user"] == 6
+
+
+def test_logins_list_staff_and_students_by_class(service: SiecleService) -> None:
+    """Staff are listed apart, students under their division."""
+    imported(service, STS, ELEVES, RESP)
+    logins = service.logins("0691234X")
+    assert len(logins["staff"]) == 6
+    assert set(logins["students"]) == {"2NDE1", "1ERE1", "TLE1"}  # groups are not classes
+    students = [p for p in service.ledger.people("0691234X") if p.population == "student"]
+    assert sum(len(v) for v in logins["students"].values()) == len(students)
+    assert service.logins() == logins
+
+
+def test_reset_password_sets_the_birth_date_password_again(
+    service: SiecleService, host: MemoryHost
+) -> None:
+    """A student's password goes back to jjmmaaaa of their birth date, change forced."""
+    imported(service, STS, ELEVES, RESP)
+    person = next(p for p in service.ledger.people("0691234X") if p.population == "student"
+                  and p.birth_date is not None)
+    host.users[person.host_id].force_change = False  # type: ignore[index]
+    password = service.reset_password(person.key)
+    assert password == person.birth_date.strftime("%d%m%Y")  # type: ignore[union-attr]
+    assert host.users[person.host_id].password == password  # type: ignore[index]
+    assert host.users[person.host_id].force_change  # type: ignore[index]
