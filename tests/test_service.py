@@ -11,8 +11,6 @@ import pytest
 
 pytest.importorskip("cpro_siecle_plugin.siecle.analyse")
 
-from cpro_siecle_plugin.siecle.archive import InputFile  # noqa: E402
-
 from cpro_siecle_plugin.adapters.base import NewUser, Preflight, PreflightCheck  # noqa: E402
 from cpro_siecle_plugin.adapters.memory import MemoryHost  # noqa: E402
 from cpro_siecle_plugin.config import Settings  # noqa: E402
@@ -24,6 +22,7 @@ from cpro_siecle_plugin.errors import (  # noqa: E402
     SafetyBrakeError,
 )
 from cpro_siecle_plugin.service import SiecleService  # noqa: E402
+from cpro_siecle_plugin.siecle.archive import InputFile  # noqa: E402
 from cpro_siecle_plugin.store import Ledger  # noqa: E402
 from cpro_siecle_plugin.sync.plan import CreateUser  # noqa: E402
 
