@@ -37,11 +37,11 @@ def files(*paths: Path) -> list[InputFile]:
     return [InputFile(p, p.name) for p in paths]
 
 
-def eleves_without(tmp_path: Path, keep: int) -> Path:
-    """The sample Eleves file keeping only its first ``keep`` students (a truncated file)."""
+def eleves_without(tmp_path: Path, keep: int = 27, drop: tuple[str, ...] = ()) -> Path:
+    """The sample Eleves file with its first ``keep`` students, less the ``drop`` ones."""
     text = ELEVES.read_bytes().decode("iso-8859-15")
     ids = re.findall(r'<ELEVE ELEVE_ID="(\d+)"', text)
-    for gone in ids[keep:]:
+    for gone in ids[keep:] + list(drop):
         text = re.sub(rf'<ELEVE ELEVE_ID="{gone}".*?</ELEVE>\n', "", text, flags=re.S)
         text = re.sub(rf'<STRUCTURES_ELEVE ELEVE_ID="{gone}".*?</STRUCTURES_ELEVE>\n', "",
                       text, flags=re.S)
@@ -228,3 +228,40 @@ def test_reset_password_sets_the_birth_date_password_again(
     assert password == person.birth_date.strftime("%d%m%Y")  # type: ignore[union-attr]
     assert host.users[person.host_id].password == password  # type: ignore[index]
     assert host.users[person.host_id].force_change  # type: ignore[index]
+
+
+def later(service: SiecleService, day: date) -> SiecleService:
+    """The same ledger and host, on another day."""
+    return SiecleService(service.settings, service.ledger, service.host, today=day)
+
+
+def test_returner_within_a_year_is_reactivated_with_the_same_login(
+    service: SiecleService, tmp_path: Path
+) -> None:
+    """A student back in the files months later gets the same account back."""
+    imported(service, STS, ELEVES, RESP)
+    imported(service, eleves_without(tmp_path, drop=("1005",)))
+    gone = next(p for p in service.ledger.people("0691234X") if not p.active)
+    imported(later(service, date(2026, 3, 1)), ELEVES)
+    back = service.ledger.person(gone.key)
+    assert back is not None and back.active and back.username == gone.username
+    assert back.cohorts and back.host_id == gone.host_id
+
+
+def test_leaver_is_deleted_after_the_retention_period(
+    service: SiecleService, host: MemoryHost, tmp_path: Path
+) -> None:
+    """Thirteen months after leaving, the account is deleted from host and ledger."""
+    imported(service, STS, ELEVES, RESP)
+    imported(service, eleves_without(tmp_path, keep=26))
+    gone = next(p for p in service.ledger.people("0691234X") if not p.active)
+    imported(later(service, date(2026, 10, 20)), eleves_without(tmp_path, keep=26))
+    assert service.ledger.person(gone.key) is None
+    assert gone.username not in host.users_by_username()
+
+
+def test_importing_sts_alone_never_touches_students(service: SiecleService) -> None:
+    """A later STS-only import plans nothing for students or guardians."""
+    imported(service, STS, ELEVES, RESP)
+    preview = service.preview(files(STS), "admin")
+    assert preview.plan.is_empty
