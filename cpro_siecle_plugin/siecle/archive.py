@@ -1,0 +1,212 @@
+"""File intake: each uploaded file is an XML document or a zip of them, recognised by content.
+
+A file is a zip when it starts with the zip magic bytes, whatever its name. Inside a zip, the
+XML members are found whatever their case or folder (``Export/ELEVESSANSADRESSE.XML``). Each
+document is recognised by its root element (``STS_EDT``, ``BEE_ELEVES``, ``BEE_RESPONSABLES``),
+never by its name. Nothing is ever extracted to disk: members are streamed straight into the
+parser, and the zip limits (member count, uncompressed size, compression ratio) are checked on
+the bytes as they come out of the decompressor, not only on what the headers claim.
+"""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from ..config import Settings
+from ..domain import ExportKind
+from ..errors import ArchiveError, InputError, WrongSlotError, XmlError
+from ._xml import root_tag
+
+#: Root element → export.
+KIND_BY_ROOT = {
+    "STS_EDT": ExportKind.STS,
+    "BEE_ELEVES": ExportKind.ELEVES,
+    "BEE_RESPONSABLES": ExportKind.RESPONSABLES,
+}
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+#: The ratio is judged once this many bytes came out: tiny members may compress very well.
+_RATIO_FLOOR = 1024 * 1024
+_MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file given by the admin: where it is on disk and the name it was uploaded as."""
+
+    path: Path
+    name: str
+
+
+@dataclass(frozen=True)
+class XmlSource:
+    """One XML document to read: a plain file, or a member of a zip file."""
+
+    file: InputFile
+    kind: ExportKind
+    member: str | None = None
+    settings: Settings | None = None
+
+    @property
+    def label(self) -> str:
+        """Name used in messages: the uploaded name, and the member for a zip."""
+        return f"{self.file.name} ({self.member})" if self.member else self.file.name
+
+    @contextmanager
+    def open(self) -> Iterator[BinaryIO]:
+        """Stream the document's bytes (zip limits checked while reading)."""
+        with _open_document(self.file, self.member, self.settings or Settings()) as stream:
+            yield stream
+
+
+class _LimitedReader:
+    """Counts the bytes coming out of a zip member and stops at the limits."""
+
+    def __init__(self, raw: BinaryIO, label: str, compressed: int, settings: Settings) -> None:
+        self._raw = raw
+        self._label = label
+        self._compressed = max(compressed, 1)
+        self._settings = settings
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            chunk = self._raw.read(size if size and size > 0 else 64 * 1024)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise ArchiveError(self._label, f"archive zip tronquée ou corrompue ({exc})") from None
+        self.count += len(chunk)
+        if self.count > self._settings.zip_max_uncompressed:
+            raise ArchiveError(self._label, _too_big(self._settings))
+        ratio = self.count / self._compressed
+        if self.count > _RATIO_FLOOR and ratio > self._settings.zip_max_ratio:
+            raise ArchiveError(self._label, _too_compressed(ratio, self._settings))
+        return chunk
+
+
+def _too_big(settings: Settings) -> str:
+    return ("archive refusée : une fois décompressée, elle dépasse la taille autorisée "
+            f"({settings.zip_max_uncompressed // _MB} Mo) — possible bombe de décompression")
+
+
+def _too_compressed(ratio: float, settings: Settings) -> str:
+    return (f"archive refusée : taux de compression anormal ({ratio:.0f} pour 1, maximum "
+            f"{settings.zip_max_ratio}) — possible bombe de décompression")
+
+
+def is_zip(path: Path) -> bool:
+    """True when the file starts with the zip magic bytes (its name does not matter)."""
+    with path.open("rb") as handle:
+        return handle.read(4) in _ZIP_MAGIC
+
+
+def _unsafe_name(name: str) -> bool:
+    """Absolute paths, drive letters and ``..`` would escape a folder if ever extracted."""
+    pure = PurePosixPath(name.replace("\\", "/"))
+    return pure.is_absolute() or ".." in pure.parts or (len(name) > 1 and name[1] == ":")
+
+
+def _xml_members(archive: zipfile.ZipFile, label: str, settings: Settings) -> list[zipfile.ZipInfo]:
+    """The members to read, after the checks that the central directory allows."""
+    members = [info for info in archive.infolist() if not info.is_dir()]
+    if len(members) > settings.zip_max_members:
+        raise ArchiveError(label, f"l'archive contient {len(members)} fichiers, au-delà du "
+                                  f"maximum autorisé ({settings.zip_max_members})")
+    for info in members:
+        if _unsafe_name(info.filename):
+            raise ArchiveError(label, f"nom de fichier dangereux dans l'archive : "
+                                      f"« {info.filename} » (chemin hors du dossier)")
+        if info.flag_bits & 0x1:
+            raise ArchiveError(label, f"« {info.filename} » est protégé par un mot de passe")
+    if sum(info.file_size for info in members) > settings.zip_max_uncompressed:
+        raise ArchiveError(label, _too_big(settings))
+    for info in members:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > _RATIO_FLOOR and ratio > settings.zip_max_ratio:
+            raise ArchiveError(label, _too_compressed(ratio, settings))
+    wanted = [i for i in members if i.filename.lower().endswith(".xml")
+              and not PurePosixPath(i.filename).name.startswith("._")
+              and "__MACOSX" not in i.filename]
+    if not wanted:
+        raise ArchiveError(label, "l'archive ne contient aucun fichier XML")
+    return wanted
+
+
+@contextmanager
+def _zip(file: InputFile) -> Iterator[zipfile.ZipFile]:
+    try:
+        archive = zipfile.ZipFile(file.path)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        raise ArchiveError(file.name, f"archive zip tronquée ou corrompue ({exc})") from None
+    with archive:
+        yield archive
+
+
+@contextmanager
+def _open_document(file: InputFile, member: str | None, settings: Settings) -> Iterator[BinaryIO]:
+    if member is None:
+        with file.path.open("rb") as handle:
+            yield handle
+        return
+    label = f"{file.name} ({member})"
+    with _zip(file) as archive:
+        info = archive.getinfo(member)
+        try:
+            raw = archive.open(info)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+            raise ArchiveError(label, f"archive zip tronquée ou corrompue ({exc})") from None
+        with raw:
+            yield _LimitedReader(raw, label, info.compress_size, settings)  # type: ignore[misc]
+
+
+def _check_size(file: InputFile, settings: Settings) -> None:
+    try:
+        size = file.path.stat().st_size
+    except OSError:
+        raise InputError(file.name, "fichier introuvable ou illisible") from None
+    if size == 0:
+        raise InputError(file.name, "le fichier est vide")
+    if size > settings.max_upload_bytes:
+        raise InputError(file.name, f"fichier trop volumineux ({size // _MB} Mo, maximum "
+                                    f"{settings.max_upload_bytes // _MB} Mo)")
+
+
+def _kind(source: XmlSource) -> ExportKind:
+    with source.open() as stream:
+        tag = root_tag(stream, source.label)
+    kind = KIND_BY_ROOT.get(tag)
+    if kind is None:
+        raise XmlError(source.label, f"élément racine <{tag}> inconnu : ce n'est ni un export "
+                                     "STS-web ni un export SIECLE des élèves ou des responsables")
+    return kind
+
+
+def read_sources(
+    file: InputFile, settings: Settings, expected: Collection[ExportKind] | None = None
+) -> list[XmlSource]:
+    """The XML documents of one input file, each recognised by its root element.
+
+    :param expected: exports allowed here (an upload slot); ``None`` allows all three.
+    :raises InputError: empty, too big, unreadable or non-XML file.
+    :raises ArchiveError: truncated zip, zip bomb, dangerous member names, no XML inside.
+    :raises XmlError: malformed XML, DTD/entities, unknown root element.
+    :raises WrongSlotError: a document of another export than ``expected``.
+    """
+    _check_size(file, settings)
+    if is_zip(file.path):
+        with _zip(file) as archive:
+            names = [info.filename for info in _xml_members(archive, file.name, settings)]
+        pending = [XmlSource(file, ExportKind.STS, name, settings) for name in names]
+    else:
+        pending = [XmlSource(file, ExportKind.STS, None, settings)]
+    sources = [XmlSource(s.file, _kind(s), s.member, settings) for s in pending]
+    for source in sources:
+        if expected is not None and source.kind not in expected:
+            wanted = " ou ".join(k.label for k in sorted(expected, key=lambda k: k.value))
+            raise WrongSlotError(source.label, f"ce fichier est l'{source.kind.label}, "
+                                               f"alors qu'on attend ici : {wanted}")
+    return sources
