@@ -36,6 +36,8 @@ from cpro_siecle_plugin.domain import (
     StsExport,
     Student,
 )
+from cpro_siecle_plugin.service import SiecleService
+from cpro_siecle_plugin.siecle.archive import InputFile
 from cpro_siecle_plugin.store import Ledger
 from cpro_siecle_plugin.sync.apply import ApplyOutcome, apply_plan
 from cpro_siecle_plugin.sync.plan import Plan
@@ -109,8 +111,41 @@ def report_calls(plan: Plan, outcome: ApplyOutcome, batch: int) -> None:
         print(f"  {op:<24}{calls:>8}{n if kind else '':>10}{target:>9}{flag}")
 
 
+def through_service(students: int, batch: int) -> None:
+    """The whole pipeline from files (``bench.generate``): first import, same files, changes."""
+    from bench.generate import generate_school
+
+    settings = Settings(secret="bench", batch_size=batch, host="memory")
+    with tempfile.TemporaryDirectory() as tmp:
+        first = generate_school(Path(tmp) / "a", n_students=students, n_guardians=2 * students)
+        changed = generate_school(Path(tmp) / "b", n_students=students,
+                                  n_guardians=2 * students, drop_students=0.02,
+                                  extra_students=40, move_students=0.05)
+        ledger = Ledger(f"sqlite:///{Path(tmp) / 'ledger.sqlite3'}")
+        host = MemoryHost(batch_size=batch)
+        service = SiecleService(settings, ledger, host, today=TODAY)
+        for label, paths in (("first import", first), ("same files again", first),
+                             ("2 % gone, 40 new, 5 % moved", changed)):
+            print(f"Through the service, from files — {label}:")
+            inputs = [InputFile(p, p.name) for p in paths.values()]
+            preview = measure("analyse + plan + store (preview)",
+                              lambda i=inputs: service.preview(i, "bench"))  # type: ignore[misc]
+            writes = host.write_calls
+            outcome = measure("apply + report", lambda p=preview: service.apply(  # type: ignore[misc]
+                p.plan_id, p.checksum, "bench", force=True))
+            print(f"  actions: {preview.plan.counts() or 0}; done {len(outcome.done_keys)}, "
+                  f"failed {len(outcome.failed)}, host write calls {host.write_calls - writes}")
+        ledger.close()
+
+
 def main(students: int = 4000, batch: int = 50) -> None:
     """Plan and apply a school of ``students`` from scratch, then re-import it unchanged."""
+    in_memory(students, batch)
+    through_service(students, batch)
+
+
+def in_memory(students: int, batch: int) -> None:
+    """Planner, ledger and apply on a school built in memory."""
     settings = Settings(secret="bench", batch_size=batch)
     snap = measure(f"build a school of {students} students", lambda: school(students))
     with tempfile.TemporaryDirectory() as tmp:
