@@ -1,0 +1,109 @@
+"""Small helpers the three readers share: dates, numbers and problems with their place.
+
+Readers check what only they can see (a raw value that is not a date, a record without its
+identifier, a missing name); cross-record and cross-file checks belong to :mod:`.analyse`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..domain import School, SourceRef
+from ..errors import Problem
+from ._xml import Element, attr, text
+
+
+@dataclass
+class Findings:
+    """Problems found while reading one file, each with the file name and line."""
+
+    filename: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def error(self, code: str, message: str, line: int | None) -> None:
+        """Record a blocking problem."""
+        self.problems.append(Problem("error", code, message, self.filename, line))
+
+    def warning(self, code: str, message: str, line: int | None) -> None:
+        """Record a problem that does not block the import."""
+        self.problems.append(Problem("warning", code, message, self.filename, line))
+
+    def source(self, line: int) -> SourceRef:
+        """Where a record of this file was read."""
+        return SourceRef(self.filename, line or None)
+
+
+def parse_date(raw: str | None, iso: bool, what: str, findings: Findings, line: int) -> date | None:
+    """A ``dd/mm/yyyy`` (or ``yyyy-mm-dd`` when ``iso``) date; a bad one is an error.
+
+    :param what: French name of the field, for the message.
+    """
+    if raw is None:
+        return None
+    try:
+        if iso:
+            year, month, day = raw.split("-")
+        else:
+            day, month, year = raw.split("/")
+        if len(year) != 4:
+            raise ValueError(raw)
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        expected = "aaaa-mm-jj" if iso else "jj/mm/aaaa"
+        findings.error("bad_date", f"{what} invalide : « {raw} » (attendu {expected})", line)
+        return None
+
+
+def parse_int(raw: str | None) -> int | None:
+    """An integer, or a true/false flag (1/0); anything else gives ``None``."""
+    if raw is None:
+        return None
+    lowered = raw.lower()
+    if lowered in ("true", "vrai", "oui"):
+        return 1
+    if lowered in ("false", "faux", "non"):
+        return 0
+    try:
+        return int(raw)
+    except ValueError:
+        return None
+
+
+def identifier(element: Element, name: str) -> str | None:
+    """An identifier given as attribute or, in some exports, as child element."""
+    return attr(element, name) or text(element, name)
+
+
+def parse_year(raw: str | None, findings: Findings, line: int) -> int | None:
+    """The school year (its first calendar year); a non-number is an error."""
+    if raw is None:
+        return None
+    value = parse_int(raw[:4])
+    if value is None or not 1900 < value < 2200:
+        findings.error("bad_year", f"année scolaire invalide : « {raw} »", line)
+        return None
+    return value
+
+
+@dataclass
+class SchoolFields:
+    """UAJ, year and name of the school, gathered while streaming the PARAMETRES block."""
+
+    uaj: str | None = None
+    year: int | None = None
+    name: str | None = None
+
+    def freeze(self) -> School:
+        """The frozen ``School`` record."""
+        return School(self.uaj, self.year, self.name)
+
+
+def names_present(last: str | None, first: str | None, who: str, findings: Findings,
+                  line: int) -> bool:
+    """Check that both names are there; a missing one is an error naming ``who``."""
+    missing = [label for label, value in (("nom", last), ("prénom", first)) if not value]
+    if missing:
+        findings.error("missing_name", f"{who} sans {' ni '.join(missing)}", line)
+        return False
+    return True

@@ -1,0 +1,128 @@
+"""Reader of the SIECLE guardians export ``ResponsablesAvecAdresses.xml`` (``BEE_RESPONSABLES``).
+
+Persons (``PERSONNE``), then student–person links (``RESPONSABLE_ELEVE``), then addresses
+(``ADRESSE``) referred to by ``ADRESSE_ID``. Both link shapes are read: ``RESP_LEGAL`` (1, 2
+legal guardians, 0 other contact) and, in files since about 2018, ``NIVEAU_RESPONSABILITE``
+(1 legal guardian, 2 person in charge, 3 contact) with ``true``/``false`` flags.
+"""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO
+
+from ..domain import Guardian, GuardianLink, ResponsablesExport
+from ..errors import Problem
+from ._fields import Findings, SchoolFields, identifier, names_present, parse_int, parse_year
+from ._xml import Element, iter_elements, text
+
+_TAGS: dict[str, str | None] = {
+    "UAJ": "PARAMETRES", "ANNEE_SCOLAIRE": "PARAMETRES", "PERSONNE": "PERSONNES",
+    "RESPONSABLE_ELEVE": "RESPONSABLES", "ADRESSE": "ADRESSES",
+}
+#: CODE_CIVILITE when no LC_CIVILITE label is given.
+CIVILITY_CODES = {"1": "M.", "2": "MME", "3": "MLLE"}
+_PHONES = ("TEL_PORTABLE", "TEL_PERSONNEL", "TEL_PROFESSIONNEL")
+_ADDRESS_LINES = ("LIGNE1_ADRESSE", "LIGNE2_ADRESSE", "LIGNE3_ADRESSE", "LIGNE4_ADRESSE")
+
+
+def _address(element: Element) -> str | None:
+    """One line: street lines, then postcode and town, then a foreign town or country."""
+    lines = [v for v in (text(element, tag) for tag in _ADDRESS_LINES) if v]
+    town = " ".join(v for v in (text(element, "CODE_POSTAL"), text(element, "LIBELLE_POSTAL"))
+                    if v)
+    foreign = text(element, "COMMUNE_ETRANGERE")
+    country = text(element, "LL_PAYS")
+    parts = lines + [p for p in (town, foreign) if p]
+    if country and country.upper() != "FRANCE":
+        parts.append(country)
+    return ", ".join(parts) or None
+
+
+class _ResponsablesReader:
+    """State of one streaming pass over a guardians file."""
+
+    def __init__(self, filename: str) -> None:
+        self.findings = Findings(filename)
+        self.school = SchoolFields()
+        self.persons: list[dict[str, Any]] = []
+        self.links: list[GuardianLink] = []
+        self.addresses: dict[str, str] = {}
+
+    def feed(self, element: Element, line: int) -> None:
+        tag = element.tag
+        if tag == "UAJ":
+            self.school.uaj = (element.text or "").strip() or None
+        elif tag == "ANNEE_SCOLAIRE":
+            self.school.year = parse_year((element.text or "").strip() or None,
+                                          self.findings, line)
+        elif tag == "PERSONNE":
+            self._personne(element, line)
+        elif tag == "RESPONSABLE_ELEVE":
+            self._link(element, line)
+        elif tag == "ADRESSE":
+            address_id = identifier(element, "ADRESSE_ID")
+            value = _address(element)
+            if address_id and value:
+                self.addresses[address_id] = value
+
+    def _personne(self, element: Element, line: int) -> None:
+        personne_id = identifier(element, "PERSONNE_ID")
+        if not personne_id:
+            self.findings.error("missing_id", "responsable (PERSONNE) sans identifiant "
+                                "PERSONNE_ID", line)
+            return
+        last = text(element, "NOM_DE_FAMILLE") or text(element, "NOM")
+        first = text(element, "PRENOM")
+        names_present(last, first, f"responsable {personne_id}", self.findings, line)
+        code = text(element, "CODE_CIVILITE")
+        self.persons.append({
+            "personne_id": personne_id,
+            "civility": text(element, "LC_CIVILITE") or CIVILITY_CODES.get(code or "", code),
+            "last_name": last or "", "usage_name": text(element, "NOM_USAGE"),
+            "first_name": first or "", "email": text(element, "MEL"),
+            "phone": next((v for v in (text(element, p) for p in _PHONES) if v), None),
+            "address": text(element, "ADRESSE_ID"), "line": line,
+        })
+
+    def _link(self, element: Element, line: int) -> None:
+        eleve_id, personne_id = text(element, "ELEVE_ID"), text(element, "PERSONNE_ID")
+        if not eleve_id or not personne_id:
+            self.findings.error("missing_id", "lien élève–responsable (RESPONSABLE_ELEVE) sans "
+                                "ELEVE_ID ou sans PERSONNE_ID", line)
+            return
+        raw_legal, raw_level = text(element, "RESP_LEGAL"), text(element, "NIVEAU_RESPONSABILITE")
+        legal, level = parse_int(raw_legal), parse_int(raw_level)
+        if (raw_legal and legal is None) or (raw_level and level is None):
+            self.findings.warning("bad_link_level", f"niveau de responsabilité illisible "
+                                  f"(« {raw_legal or raw_level} ») entre l'élève {eleve_id} et "
+                                  f"le responsable {personne_id} : lien non légal", line)
+        self.links.append(GuardianLink(eleve_id, personne_id, legal, level,
+                                       text(element, "CODE_PARENTE"), self.findings.source(line)))
+
+    def result(self) -> ResponsablesExport:
+        known = {p["personne_id"] for p in self.persons}
+        for link in self.links:
+            if link.personne_id not in known:
+                self.findings.warning("unknown_person", f"lien de l'élève {link.eleve_id} vers "
+                                      f"le responsable {link.personne_id}, absent des PERSONNES",
+                                      link.source.line if link.source else None)
+        guardians = tuple(
+            Guardian(**{k: v for k, v in p.items() if k not in ("address", "line")},
+                     address=self.addresses.get(p["address"] or ""),
+                     source=self.findings.source(p["line"]))
+            for p in self.persons)
+        return ResponsablesExport(self.school.freeze(), guardians, tuple(self.links),
+                                  self.findings.filename)
+
+
+def read_responsables(stream: BinaryIO, filename: str) -> tuple[ResponsablesExport, list[Problem]]:
+    """Read a SIECLE guardians export.
+
+    :param filename: name for messages (the uploaded name, and the zip member).
+    :returns: the export and the problems of its records (missing ids or names, bad levels).
+    :raises XmlError: the document is malformed or hostile.
+    """
+    reader = _ResponsablesReader(filename)
+    for element, line in iter_elements(stream, filename, _TAGS):
+        reader.feed(element, line)
+    return reader.result(), reader.findings.problems
