@@ -5,8 +5,9 @@ the latest Alembic revision. Everything it hands out is plain data (``LedgerStat
 records), never a database row.
 
 Stored plans hold the initial passwords of the accounts they create (they are part of the
-checksummed plan), and runs hold the report given to the admin: protect the database as
-you protect the reports. The ledger keeps birth dates, not passwords, for password resets.
+checksummed plan) until the plan is fully applied; then they are dropped from the plan and
+kept only in the run's report, which the admin must protect like the printed report. The
+ledger keeps birth dates, not passwords, for password resets.
 """
 
 from __future__ import annotations
@@ -124,8 +125,12 @@ class Ledger:
         """The stored plan, verified against its checksum (and ``expected_checksum``).
 
         :raises ChecksumMismatchError: the plan is not the one previewed.
+        :raises PlanError: the plan was applied and its initial passwords dropped.
         """
         record = self.plan_record(plan_id)
+        if record.extra.get("redacted"):
+            raise PlanError("Ce plan a déjà été appliqué : ses mots de passe initiaux ne sont "
+                            "plus conservés que dans le rapport de l'importation.")
         if expected_checksum is not None and expected_checksum != record.checksum:
             raise ChecksumMismatchError(expected_checksum, record.checksum)
         return Plan.from_data(record.data, expected_checksum=record.checksum)

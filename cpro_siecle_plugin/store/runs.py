@@ -33,8 +33,17 @@ def finish_run(s: Session, run_id: int, outcome: Any, report: Mapping[str, Any] 
     run.counts = _done_counts(plan.data.get("counts", {}), outcome)
     run.report = dict(report) if report is not None else None
     plan.status = {"success": "applied", "partial": "partial", "failed": "interrupted"}[result]
+    if result == "success":
+        # Initial passwords now live in the run's report only: drop them from the plan.
+        plan.data = _without_passwords(plan.data)
+        plan.extra = {**plan.extra, "redacted": True}
     if outcome.complete:
         _update_school(s, plan)
+
+
+def _without_passwords(data: Mapping[str, Any]) -> dict[str, Any]:
+    actions = [{**a, "password": ""} if "password" in a else a for a in data.get("actions", ())]
+    return {**data, "actions": actions}
 
 
 def _done_counts(plan_counts: Mapping[str, int], outcome: Any) -> dict[str, int]:

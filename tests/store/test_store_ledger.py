@@ -175,3 +175,20 @@ def test_reopened_ledger_file_keeps_plans(tmp_path: Path) -> None:
     again = Ledger(url)
     assert again.get_plan(plan_id) == first_plan()
     again.close()
+
+
+def test_applied_plan_keeps_no_password_but_the_report_does(ledger: Ledger) -> None:
+    """Once fully applied, the stored plan drops initial passwords; get_plan refuses it."""
+    plan_id = apply_stored(ledger, first_plan(), MemoryHost())
+    record = ledger.plan_record(plan_id)
+    assert record.status == "applied"
+    assert "Secret-1" not in str(record.data)
+    with pytest.raises(PlanError, match="déjà été appliqué"):
+        ledger.get_plan(plan_id)
+
+
+def test_interrupted_plan_keeps_its_passwords_for_the_resume(ledger: Ledger) -> None:
+    """A plan whose run was cut short still holds what it needs to resume."""
+    plan_id = apply_stored(ledger, first_plan(), MemoryHost(fail_after=1))
+    assert ledger.plan_record(plan_id).status == "interrupted"
+    assert ledger.get_plan(plan_id) == first_plan()
