@@ -46,19 +46,24 @@ def add_months(day: date, months: int) -> date:
     return date(year, month0 + 1, min(day.day, last))
 
 
+#: French kind of a structure, and the same with its article after "de".
+_KINDS = {
+    None: ("Classe ou groupe", "de la classe ou du groupe"),
+    False: ("Division", "de la division"),
+    True: ("Groupe", "du groupe"),
+}
+
+
 def _cohort(uaj: str, code: str, structure: Structure | None, teachers: bool) -> CreateCohort:
+    """A division's or group's cohort, or the cohort of its teachers."""
     key = cohort_key(uaj, code, teachers=teachers)
     label = structure.label if structure is not None else ""
-    kind = (
-        "classe ou groupe"
-        if structure is None
-        else ("groupe" if structure.is_group else "division")
-    )
+    kind, of_kind = _KINDS[structure.is_group if structure is not None else None]
     if teachers:
-        name, description = f"{code} — enseignants", f"Enseignants de la {kind} {code} ({uaj})"
+        name, description = f"{code} — enseignants", f"Enseignants {of_kind} {code} ({uaj})"
     else:
         name = f"{code} — {label}" if label and label != code else code
-        description = f"{kind.capitalize()} {label or code} ({uaj})"
+        description = f"{kind} {label or code} ({uaj})"
     return CreateCohort(key, host_idnumber(key), name, description)
 
 

@@ -94,6 +94,8 @@ def test_first_import_creates_cohorts_staff_students_and_legal_guardians() -> No
     ]
     assert cohorts[f"{UAJ}:2A"].name == "2A — Seconde A"
     assert cohorts[f"{UAJ}:2A"].idnumber == f"cpro:{UAJ}:2A"
+    assert cohorts[f"{UAJ}:G1:ens"].name == "G1 — enseignants"
+    assert cohorts[f"{UAJ}:G1:ens"].description == f"Enseignants du groupe G1 ({UAJ})"
     users = created(plan)
     assert sorted(users) == sorted(
         [
