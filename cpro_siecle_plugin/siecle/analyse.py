@@ -1,0 +1,199 @@
+"""Analysis of the files given to one import: read them, check them together, join them.
+
+``analyse_files`` refuses a file that cannot be read at all (``InputError`` and subclasses:
+hostile, truncated, wrong slot). Everything else is collected: every problem of every file
+is listed, errors block (``Analysis.snapshot`` is then ``None``), warnings do not. The
+analysis is pure: ``today`` is a parameter and nothing but the given files is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, BinaryIO
+
+from ..config import Settings
+from ..domain import (
+    ElevesExport,
+    ExportKind,
+    ResponsablesExport,
+    Snapshot,
+    Staff,
+    StaffRole,
+    Structure,
+    StsExport,
+)
+from ..errors import AnalysisError, InputError, Problem
+from . import _checks
+from .archive import InputFile, XmlSource, read_sources
+from .eleves import read_eleves
+from .responsables import read_responsables
+from .sts import read_sts
+
+_READERS: dict[ExportKind, Callable[[BinaryIO, str], tuple[Any, list[Problem]]]] = {
+    ExportKind.STS: read_sts, ExportKind.ELEVES: read_eleves,
+    ExportKind.RESPONSABLES: read_responsables,
+}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the files say and what is wrong with them.
+
+    :ivar snapshot: the checked, joined content; ``None`` when there is any error.
+    :ivar problems: every error and warning, in file and line order.
+    :ivar summary: counts for display (plain English keys, JSON-able values).
+    """
+
+    snapshot: Snapshot | None
+    problems: tuple[Problem, ...]
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """The blocking problems."""
+        return tuple(p for p in self.problems if p.is_error)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """The problems that do not block the import."""
+        return tuple(p for p in self.problems if not p.is_error)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing blocks the import."""
+        return not self.errors
+
+    def raise_for_errors(self) -> None:
+        """:raises AnalysisError: carrying every problem, when there is any error."""
+        if not self.ok:
+            raise AnalysisError(self.problems)
+
+
+def _sources(files: Sequence[InputFile], settings: Settings,
+             expected: Collection[ExportKind] | None) -> dict[ExportKind, XmlSource]:
+    found: dict[ExportKind, XmlSource] = {}
+    for file in files:
+        for source in read_sources(file, settings, expected):
+            if source.kind in found:
+                raise InputError(source.label, f"l'{source.kind.label} est donné deux fois "
+                                               f"(aussi dans « {found[source.kind].label} »)")
+            found[source.kind] = source
+    return found
+
+
+def _read(source: XmlSource) -> tuple[Any, list[Problem]]:
+    with source.open() as stream:
+        return _READERS[source.kind](stream, source.label)
+
+
+def _structures(sts: StsExport | None, eleves: ElevesExport | None,
+                known: Collection[str]) -> tuple[Structure, ...]:
+    """STS structures, or the codes of the last STS import (groups recognised by use)."""
+    if sts is not None:
+        return sts.structures
+    used_as_group = {g for s in eleves.students for g in s.groups} if eleves else set()
+    return tuple(Structure(code, code, code in used_as_group) for code in sorted(known))
+
+
+def _cross_checks(sts: StsExport | None, eleves: ElevesExport | None,
+                  resp: ResponsablesExport | None, structures: Sequence[Structure],
+                  today: date, has_sts_import: bool) -> list[Problem]:
+    problems: list[Problem] = []
+    if sts is not None:
+        problems += _checks.check_duplicates(sts.staff, lambda s: s.sts_id, lambda s: s.source,
+                                             "identifiant de personnel (INDIVIDU ID)")
+        problems += _checks.check_duplicates(sts.structures, lambda s: s.code,
+                                             lambda s: s.source, "code de classe ou de groupe")
+    elif (eleves or resp) and not has_sts_import:
+        label = (eleves or resp).filename  # type: ignore[union-attr]
+        problems.append(Problem("error", "sts_first", "aucun import STS pour cet établissement :"
+                                " importez d'abord le fichier STS (sts_emp) avant les élèves "
+                                "et les responsables", label))
+    if eleves is not None:
+        problems += _checks.check_duplicates(eleves.students, lambda s: s.eleve_id,
+                                             lambda s: s.source, "identifiant ELEVE_ID")
+        problems += _checks.check_duplicates(eleves.students, lambda s: s.ine,
+                                             lambda s: s.source, "INE (ID_NATIONAL)")
+        if sts is not None or has_sts_import:
+            origin = "du fichier STS" if sts is not None else "du dernier import STS"
+            problems += _checks.check_structures(eleves, structures, today, origin)
+        problems += _checks.check_no_division(eleves, today)
+    if resp is not None:
+        problems += _checks.check_duplicates(resp.guardians, lambda g: g.personne_id,
+                                             lambda g: g.source, "identifiant PERSONNE_ID")
+        if eleves is not None:
+            problems += _checks.check_links(resp, eleves)
+    return problems
+
+
+def _count(staff: Sequence[Staff], role: StaffRole) -> int:
+    return sum(1 for s in staff if s.role is role)
+
+
+def _summary(uaj: str | None, year: int | None, sources: dict[ExportKind, XmlSource],
+             exports: dict[ExportKind, Any], structures: Sequence[Structure], today: date,
+             problems: Sequence[Problem]) -> dict[str, Any]:
+    sts: StsExport | None = exports.get(ExportKind.STS)
+    eleves: ElevesExport | None = exports.get(ExportKind.ELEVES)
+    resp: ResponsablesExport | None = exports.get(ExportKind.RESPONSABLES)
+    staff = sts.staff if sts else ()
+    students = eleves.students if eleves else ()
+    present = [s for s in students if not s.has_left(today)]
+    links = resp.links if resp else ()
+    legal = sum(1 for link in links if link.is_legal)
+    errors = sum(1 for p in problems if p.is_error)
+    return {
+        "uaj": uaj, "year": year, "school_name": sts.school.name if sts else None,
+        "files": [s.label for s in sources.values()],
+        "divisions": sum(1 for s in structures if not s.is_group),
+        "groups": sum(1 for s in structures if s.is_group),
+        "teachers": _count(staff, StaffRole.TEACHER), "heads": _count(staff, StaffRole.HEAD),
+        "other_staff": _count(staff, StaffRole.OTHER),
+        "students": len(students),
+        "active_students": sum(1 for s in present if s.division),
+        "leavers": len(students) - len(present),
+        "no_division": sum(1 for s in present if not s.division),
+        "guardians": len(resp.guardians) if resp else 0,
+        "legal_links": legal, "other_links": len(links) - legal,
+        "warnings": len(problems) - errors, "errors": errors,
+    }
+
+
+def analyse_files(
+    files: Sequence[InputFile], *, today: date, settings: Settings,
+    known_structures: Collection[str] = (), has_sts_import: bool = True,
+    expected: Collection[ExportKind] | None = None,
+) -> Analysis:
+    """Read the files of one import, check them together and join them into a ``Snapshot``.
+
+    :param today: the date leavers are judged against (``DATE_SORTIE`` on or before it).
+    :param known_structures: division and group codes of the school's last STS import, used
+        when no STS file is given.
+    :param has_sts_import: whether the school was ever imported from STS; without it and
+        without an STS file, students and guardians are refused.
+    :param expected: exports allowed in this upload slot; ``None`` allows all three.
+    :raises InputError: a file cannot be read at all (see :func:`.archive.read_sources`).
+    """
+    sources = _sources(files, settings, expected)
+    exports: dict[ExportKind, Any] = {}
+    problems: list[Problem] = []
+    if not sources:
+        problems.append(Problem("error", "no_file", "aucun fichier à analyser"))
+    for kind, source in sources.items():
+        exports[kind], found = _read(source)
+        problems += found
+    sts, eleves = exports.get(ExportKind.STS), exports.get(ExportKind.ELEVES)
+    resp = exports.get(ExportKind.RESPONSABLES)
+    uaj, year, school_problems = _checks.check_schools(
+        [(sources[k].label, e.school) for k, e in exports.items()])
+    structures = _structures(sts, eleves, known_structures)
+    problems = school_problems + problems
+    problems += _cross_checks(sts, eleves, resp, structures, today, has_sts_import)
+    problems.sort(key=lambda p: (p.file or "", p.line or 0))
+    summary = _summary(uaj, year, sources, exports, structures, today, problems)
+    snapshot = None
+    if uaj and not any(p.is_error for p in problems):
+        snapshot = Snapshot(uaj, year, sts, eleves, resp, structures)
+    return Analysis(snapshot, tuple(problems), summary)
