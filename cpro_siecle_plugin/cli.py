@@ -1,0 +1,116 @@
+"""The ``cpro-siecle`` command line: a thin shell over the core and the service.
+
+Each command is a small function registered on the ``main`` group; shared helpers (dates,
+settings, error handling) sit at the top so that later commands (``plan``, ``apply``,
+``serve``, ``check-host``) can reuse them. Every message is French; a refused input never
+shows a traceback: a ``SiecleError`` becomes its message on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .config import Settings, settings_from_mapping
+from .errors import SiecleError
+from .siecle.analyse import Analysis, analyse_files
+from .siecle.archive import InputFile
+
+#: Exit codes: 0 fine, 1 the analysis found errors, 2 the input or the settings are refused.
+EXIT_PROBLEMS = 1
+EXIT_REFUSED = 2
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """Turn any ``SiecleError`` into its French message on stderr and exit code 2."""
+    try:
+        yield
+    except SiecleError as exc:
+        click.echo(f"Erreur : {exc}", err=True)
+        sys.exit(EXIT_REFUSED)
+
+
+def cli_settings() -> Settings:
+    """Settings from the ``CPRO_SIECLE_*`` environment variables."""
+    return settings_from_mapping({}, os.environ)
+
+
+def _parse_day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"date invalide « {value} » (attendu AAAA-MM-JJ)") from None
+
+
+#: ``--today`` option shared by commands that judge leavers.
+today_option: Callable[[Any], Any] = click.option(
+    "--today", callback=_parse_day, metavar="AAAA-MM-JJ",
+    help="Date de référence pour les sorties d'élèves (par défaut : aujourd'hui).")
+
+SUMMARY_LINES = (
+    ("uaj", "Établissement (UAJ)"), ("school_name", "Nom"), ("year", "Année scolaire"),
+    ("divisions", "Classes"), ("groups", "Groupes"), ("teachers", "Enseignants"),
+    ("heads", "Direction"), ("other_staff", "Autres personnels"),
+    ("students", "Élèves dans le fichier"), ("active_students", "Élèves actifs"),
+    ("leavers", "Sortis encore présents"), ("no_division", "Élèves sans classe"),
+    ("guardians", "Responsables"), ("legal_links", "Liens de responsabilité légale"),
+    ("other_links", "Autres liens"), ("warnings", "Avertissements"), ("errors", "Erreurs"),
+)
+
+
+def summary_text(analysis: Analysis) -> str:
+    """The French summary of an analysis, then each problem on its own line."""
+    summary = analysis.summary
+    lines = []
+    for key, label in SUMMARY_LINES:
+        value = summary.get(key)
+        if key == "year" and isinstance(value, int):
+            value = f"{value}-{value + 1}"
+        lines.append(f"{label} : {'—' if value is None else value}")
+    if analysis.problems:
+        lines.append("")
+        lines.extend(str(p) for p in analysis.problems)
+    lines.append("")
+    lines.append("Analyse réussie : l'importation est possible." if analysis.ok
+                 else "Importation impossible : corrigez les erreurs ci-dessus.")
+    return "\n".join(lines)
+
+
+@click.group()
+@click.version_option(version=__version__, message="%(version)s")
+def main() -> None:
+    """Synchronisation des exports SIECLE / STS-web avec la plateforme."""
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Résultat en JSON.")
+@today_option
+def analyse(files: tuple[Path, ...], as_json: bool, today: date) -> None:
+    """Analyse des exports (XML ou ZIP) sans rien modifier : résumé et problèmes."""
+    with refusals():
+        settings = cli_settings()
+        inputs = [InputFile(path, path.name) for path in files]
+        # No ledger here: without an STS file among FILES, students cannot be checked.
+        analysis = analyse_files(inputs, today=today, settings=settings, has_sts_import=False)
+    if as_json:
+        data = {"ok": analysis.ok, "summary": analysis.summary,
+                "problems": [p.to_data() for p in analysis.problems]}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(summary_text(analysis))
+    if not analysis.ok:
+        sys.exit(EXIT_PROBLEMS)
