@@ -45,16 +45,17 @@ ACTION_LABELS = {
 MESSAGES: dict[str, str] = {
     "no_file": "Aucun fichier reçu : choisissez au moins un fichier.",
     "bad_extension": "seuls les fichiers .xml et .zip sont acceptés.",
+    "wrong_slot": "ce fichier contient l'{found}, alors qu'on attend ici l'{needed}.",
     "too_large": "Fichier trop volumineux : la taille maximale acceptée est de {limit} Mo.",
     "plan_unknown": "Cet aperçu n'existe plus. Relancez l'analyse des fichiers.",
     "job_unknown": "Cette importation n'est plus suivie (le serveur a redémarré ?). "
-                   "Consultez l'historique des importations.",
+    "Consultez l'historique des importations.",
     "job_started": "Importation lancée.",
     "import_failed": "L'importation a échoué : {error}",
     "run_unknown": "Importation introuvable dans l'historique.",
     "person_unknown": "Élève introuvable : impossible de réinitialiser son mot de passe.",
     "password_reset": "Mot de passe de {name} réinitialisé à « {password} » "
-                      "(changement obligatoire à la prochaine connexion).",
+    "(changement obligatoire à la prochaine connexion).",
     "host_error": "La plateforme n'a pas répondu comme prévu : {error}",
     "form_invalid": "Formulaire incomplet ou expiré : rechargez la page et recommencez.",
 }

@@ -18,7 +18,8 @@ from ..errors import SiecleError
 
 log = logging.getLogger(__name__)
 
-#: What a job runs: it receives a ``progress(done, total)`` callback and returns a run id.
+#: What a job runs: it receives a ``progress(done, total)`` callback and returns a run id
+#: (or an object with ``run_id`` and ``error`` attributes, such as ``ApplyOutcome``).
 Work = Callable[[Callable[[int, int], None]], Any]
 
 
@@ -33,14 +34,19 @@ class Job:
     total: int = 0
     run_id: Any = None
     error: str | None = None
+    warning: str | None = None  # the run ended early or with failures; its report says more
     thread: threading.Thread | None = field(default=None, repr=False)
 
     def to_data(self) -> dict[str, Any]:
         """JSON-able view of the job, with the percentage done."""
-        data: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)
-                                if f.name != "thread"}
-        data["percent"] = 100 if self.state == "done" else (
-            int(100 * self.done / self.total) if self.total else 0)
+        data: dict[str, Any] = {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name != "thread"
+        }
+        data["percent"] = (
+            100
+            if self.state == "done"
+            else (int(100 * self.done / self.total) if self.total else 0)
+        )
         return data
 
 
@@ -59,8 +65,9 @@ class JobRunner:
         :returns: the job id, for :meth:`status`.
         """
         job = Job(id=uuid.uuid4().hex, user=user)
-        job.thread = threading.Thread(target=self._run, args=(job, work), daemon=True,
-                                      name=f"cpro-siecle-import-{job.id[:8]}")
+        job.thread = threading.Thread(
+            target=self._run, args=(job, work), daemon=True, name=f"cpro-siecle-import-{job.id[:8]}"
+        )
         with self._lock:
             self._jobs[job.id] = job
         job.thread.start()
@@ -72,19 +79,32 @@ class JobRunner:
                 job.done, job.total = done, total
 
         try:
-            run_id = work(progress)
+            result = work(progress)
         except SiecleError as exc:
             self._finish(job, "failed", error=str(exc))
         except Exception:  # a bug must not leave the page spinning forever
             log.exception("import job %s crashed", job.id)
             self._finish(job, "failed", error="erreur interne, voir le journal du serveur")
         else:
-            self._finish(job, "done", run_id=run_id)
+            # ``result`` is a run id, or an outcome carrying ``run_id`` and maybe ``error``.
+            self._finish(
+                job,
+                "done",
+                run_id=getattr(result, "run_id", result),
+                warning=getattr(result, "error", None),
+            )
 
-    def _finish(self, job: Job, state: str, *, run_id: Any = None,
-                error: str | None = None) -> None:
+    def _finish(
+        self,
+        job: Job,
+        state: str,
+        *,
+        run_id: Any = None,
+        error: str | None = None,
+        warning: str | None = None,
+    ) -> None:
         with self._lock:
-            job.state, job.run_id, job.error = state, run_id, error
+            job.state, job.run_id, job.error, job.warning = state, run_id, error, warning
 
     def status(self, job_id: str) -> dict[str, Any] | None:
         """The job's state as plain data, or ``None`` when the job is unknown."""

@@ -12,8 +12,10 @@ ROWS = [["N’DIAYE Œdipe", "oedipe.ndiaye", "01022009"]]
 
 def test_pdf_has_one_page_per_class() -> None:
     """Each class gets its own page after the summary page."""
-    pages = {c: Section("Identifiants des élèves", ["Nom", "Identifiant", "Mot de passe"], ROWS)
-             for c in ("2NDE1", "2NDE2", "1G1")}
+    pages = {
+        c: Section("Identifiants des élèves", ["Nom", "Identifiant", "Mot de passe"], ROWS)
+        for c in ("2NDE1", "2NDE2", "1G1")
+    }
     data = render_pdf("Rapport", ["ligne"], [], pages)
     assert data.startswith(b"%PDF")
     assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") == 4
@@ -36,11 +38,30 @@ def test_report_pdf_prints_each_class_on_its_own_page() -> None:
     from cpro_siecle_plugin.sync.plan import CreateUser, Plan, sort_actions
     from cpro_siecle_plugin.sync.report import build_report
 
-    students = [CreateUser(f"X:eleve:{i}", "student", f"cpro:X:eleve:{i}", f"e.{i}", "01022009",
-                           "Zoé", "N’DIAYE", division=division)
-                for i, division in enumerate(["2A", "2A", "2B"])]
-    teacher = CreateUser("X:sts:1", "teacher", "cpro:X:sts:1", "p.prof", "1980-01-02", "Paul",
-                         "PROF", disciplines=("Maths",), classes=("2A",))
+    students = [
+        CreateUser(
+            f"X:eleve:{i}",
+            "student",
+            f"cpro:X:eleve:{i}",
+            f"e.{i}",
+            "01022009",
+            "Zoé",
+            "N’DIAYE",
+            division=division,
+        )
+        for i, division in enumerate(["2A", "2A", "2B"])
+    ]
+    teacher = CreateUser(
+        "X:sts:1",
+        "teacher",
+        "cpro:X:sts:1",
+        "p.prof",
+        "1980-01-02",
+        "Paul",
+        "PROF",
+        disciplines=("Maths",),
+        classes=("2A",),
+    )
     report = build_report(Plan(sort_actions([*students, teacher]), {"uaj": "X", "year": 2025}))
     data = report_pdf.report_pdf(report)
     assert data.startswith(b"%PDF")

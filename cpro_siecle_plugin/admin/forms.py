@@ -1,0 +1,50 @@
+"""The plugin's forms: every one a ``FlaskForm``, so every POST carries a CSRF token."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from werkzeug.datastructures import FileStorage
+from wtforms import BooleanField, HiddenField, SubmitField
+
+from ..messages import LABELS
+from .uploads import ELEVES_SLOT, RESPONSABLES_SLOT, STS_SLOT, Slot
+
+
+class StsUploadForm(FlaskForm):
+    """The STS-web export, always imported first."""
+
+    sts = FileField(LABELS["sts"])
+    submit = SubmitField(LABELS["analyse"])
+
+    def uploads(self) -> list[tuple[FileStorage | None, Slot]]:
+        """The uploaded files with their slots."""
+        return [(self.sts.data, STS_SLOT)]
+
+
+class StudentsUploadForm(FlaskForm):
+    """The Eleves and Responsables exports (each .xml or .zip, or one .zip holding both)."""
+
+    eleves = FileField(LABELS["eleves"])
+    responsables = FileField(LABELS["responsables"])
+    submit = SubmitField(LABELS["analyse"])
+
+    def uploads(self) -> list[tuple[FileStorage | None, Slot]]:
+        """The uploaded files with their slots."""
+        return [(self.eleves.data, ELEVES_SLOT), (self.responsables.data, RESPONSABLES_SLOT)]
+
+
+class ImportForm(FlaskForm):
+    """Confirms the previewed plan: its id and checksum, and force when the brake triggers."""
+
+    plan_id = HiddenField()
+    checksum = HiddenField()
+    force = BooleanField(LABELS["force"])
+    submit = SubmitField(LABELS["import"])
+
+
+class ResetPasswordForm(FlaskForm):
+    """Resets one student's password to the birth date (change forced at next login)."""
+
+    person_key = HiddenField()
+    submit = SubmitField(LABELS["reset"])

@@ -1,0 +1,88 @@
+"""« Historique des importations » with each run's report, and « Identifiants »."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, abort, flash, redirect
+from flask_admin import expose
+
+from ..errors import SiecleError
+from ..messages import msg
+from ..sync.report import report_csv
+from ..sync.report_pdf import report_pdf
+from .forms import ResetPasswordForm
+from .presenters import count_rows, population_label, report_sections
+from .views import PluginView, posted
+
+
+class HistoryView(PluginView):
+    """Every run with who, when, files, counts and result; each run's report and downloads."""
+
+    @expose("/")
+    def index(self) -> Any:
+        return self.render(
+            "cpro_siecle/history.html", runs=self.state.service.history(), count_rows=count_rows
+        )
+
+    def _report(self, run_id: int) -> Any:
+        try:
+            return self.state.service.report(run_id)
+        except (KeyError, LookupError, SiecleError):
+            abort(404, msg("run_unknown"))
+
+    @expose("/<int:run_id>")
+    def report(self, run_id: int) -> Any:
+        report = self._report(run_id)
+        return self.render(
+            "cpro_siecle/report.html",
+            run_id=run_id,
+            report=report,
+            sections=report_sections(report),
+        )
+
+    @expose("/<int:run_id>/rapport.csv")
+    def csv(self, run_id: int) -> Any:
+        data = report_csv(self._report(run_id)).encode("utf-8-sig")
+        return _download(data, "text/csv; charset=utf-8", f"rapport_importation_{run_id}.csv")
+
+    @expose("/<int:run_id>/rapport.pdf")
+    def pdf(self, run_id: int) -> Any:
+        data = report_pdf(self._report(run_id))
+        return _download(data, "application/pdf", f"rapport_importation_{run_id}.pdf")
+
+
+class LoginsView(PluginView):
+    """Staff logins, students' logins by class, and a student's password reset."""
+
+    @expose("/")
+    def index(self) -> Any:
+        return self.render(
+            "cpro_siecle/logins.html",
+            logins=self.state.service.logins(None),
+            form=ResetPasswordForm(formdata=None),
+            population_label=population_label,
+        )
+
+    @expose("/reinitialiser", methods=("POST",))
+    def reset(self) -> Any:
+        form = ResetPasswordForm()
+        if not posted(form):
+            abort(400, msg("form_invalid"))
+        person = self.state.ledger.person(form.person_key.data or "")
+        try:
+            password = self.state.service.reset_password(form.person_key.data or "")
+        except SiecleError as exc:
+            flash(str(exc), "error")
+        else:
+            name = f"{person.firstname} {person.lastname}" if person else form.person_key.data
+            flash(msg("password_reset", name=name, password=password), "success")
+        return redirect(self.get_url(".index"))
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

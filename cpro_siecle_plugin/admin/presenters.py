@@ -1,0 +1,179 @@
+"""Plain rows for the templates, computed from the plan and the analysis (no Flask here)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from ..errors import Problem
+from ..messages import ACTION_LABELS
+from ..sync.plan import (
+    AddMember,
+    CreateCohort,
+    CreateUser,
+    DeactivateUser,
+    DeleteUser,
+    Plan,
+    ReactivateUser,
+    RemoveMember,
+    SuspendUser,
+)
+from ..sync.report import Report
+from ..sync.report_pdf import CHANGE_LABELS
+from ..sync.state import Population
+
+#: Summary keys of the analysis, with their French labels, in display order.
+SUMMARY_LABELS = {
+    "uaj": "Établissement (UAJ)",
+    "school_name": "Nom",
+    "year": "Année scolaire",
+    "divisions": "Classes",
+    "groups": "Groupes",
+    "teachers": "Enseignants",
+    "heads": "Personnels de direction",
+    "other_staff": "Autres personnels",
+    "students": "Élèves dans le fichier",
+    "active_students": "Élèves présents",
+    "leavers": "Élèves sortis",
+    "no_division": "Élèves sans classe",
+    "guardians": "Responsables",
+    "legal_links": "Liens de responsabilité légale",
+    "other_links": "Autres liens",
+    "warnings": "Avertissements",
+    "errors": "Erreurs",
+}
+
+
+def population_label(value: str) -> str:
+    """French label of a population value (``student``...), or the value itself."""
+    try:
+        return Population(value).label
+    except ValueError:
+        return value
+
+
+def summary_rows(summary: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The analysis summary as (label, value) rows, known keys first."""
+    rows = [(label, summary[key]) for key, label in SUMMARY_LABELS.items() if key in summary]
+    if "year" in summary and isinstance(summary["year"], int):
+        year = summary["year"]
+        rows = [(k, f"{year}-{year + 1}" if k == "Année scolaire" else v) for k, v in rows]
+    return rows
+
+
+def problem_rows(problems: Iterable[Problem]) -> list[dict[str, Any]]:
+    """Errors first, then warnings, each with file and line."""
+    ordered = sorted(problems, key=lambda p: (not p.is_error, p.file or "", p.line or 0))
+    return [
+        {
+            "error": p.is_error,
+            "label": "Erreur" if p.is_error else "Avertissement",
+            "file": p.file or "",
+            "line": p.line or "",
+            "message": p.message,
+        }
+        for p in ordered
+    ]
+
+
+def count_rows(counts: dict[str, Any] | None) -> list[tuple[str, Any]]:
+    """Counts keyed by action kind as (French label, number) rows."""
+    return [(ACTION_LABELS.get(k, k), n) for k, n in (counts or {}).items() if n]
+
+
+def _names(plan: Plan, known: dict[str, str] | None) -> dict[str, str]:
+    names = dict(known or {})
+    names.update(
+        {
+            a.person_key: f"{a.lastname} {a.firstname}"
+            for a in plan.of_kind(CreateUser)
+            if isinstance(a, CreateUser)
+        }
+    )
+    return names
+
+
+def _cohort_label(key: str) -> str:
+    code = key.split(":", 1)[-1]
+    return f"{code.removesuffix(':ens')} (enseignants)" if code.endswith(":ens") else code
+
+
+def _member_changes(plan: Plan, names: dict[str, str]) -> list[dict[str, Any]]:
+    moves: dict[str, dict[str, list[str]]] = defaultdict(lambda: {"from": [], "to": []})
+    for action in plan.actions:
+        if isinstance(action, RemoveMember):
+            moves[action.person_key]["from"].append(_cohort_label(action.cohort_key))
+        elif isinstance(action, AddMember):
+            moves[action.person_key]["to"].append(_cohort_label(action.cohort_key))
+    created = {a.person_key for a in plan.of_kind(CreateUser) if isinstance(a, CreateUser)}
+    return [
+        {
+            "name": names.get(key, key),
+            "from": ", ".join(m["from"]) or "—",
+            "to": ", ".join(m["to"]) or "—",
+        }
+        for key, m in sorted(moves.items())
+        if key not in created
+    ]
+
+
+def plan_view(plan: Plan, known: dict[str, str] | None = None) -> dict[str, Any]:
+    """Counts per action kind and the tables of the dry-run preview.
+
+    :param known: person key → display name of people the ledger already knows.
+    """
+    names = _names(plan, known)
+    users = [a for a in plan.actions if isinstance(a, CreateUser)]
+    gone = [a for a in plan.actions if isinstance(a, DeactivateUser | SuspendUser | DeleteUser)]
+    return {
+        "empty": plan.is_empty,
+        "counts": count_rows(plan.counts()),
+        "cohorts": [a for a in plan.actions if isinstance(a, CreateCohort)],
+        "created": [
+            {
+                "population": population_label(a.population),
+                "name": f"{a.lastname} {a.firstname}",
+                "username": a.username,
+                "division": a.division or "",
+            }
+            for a in users
+        ],
+        "reactivated": [
+            {
+                "population": population_label(a.population),
+                "username": a.username,
+                "name": names.get(a.person_key, a.username),
+            }
+            for a in plan.actions
+            if isinstance(a, ReactivateUser)
+        ],
+        "gone": [
+            {
+                "what": ACTION_LABELS[a.kind],
+                "population": population_label(a.population),
+                "username": a.username,
+                "name": names.get(a.person_key, a.username),
+            }
+            for a in gone
+        ],
+        "moves": _member_changes(plan, names),
+        "warnings": list(plan.meta.get("warnings", []) or []),
+        "brake": dict(plan.meta.get("brake", {}) or {}),
+    }
+
+
+def report_sections(report: Report) -> dict[str, Any]:
+    """The report's accounts grouped for the page: students by class, changes by kind."""
+    classes: dict[str, list[Any]] = defaultdict(list)
+    for line in report.students:
+        classes[line.division or "sans classe"].append(line)
+    return {
+        "classes": sorted(classes.items()),
+        "changes": [
+            (label, report.of_change(kind))
+            for kind, label in CHANGE_LABELS.items()
+            if report.of_change(kind)
+        ],
+        "staff": report.of_population("staff"),
+    }

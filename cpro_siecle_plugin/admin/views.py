@@ -1,0 +1,179 @@
+"""The « Importation SIECLE » pages: thin Flask-Admin views over the service.
+
+Each view gets the plugin's state through its constructor, checks the host's administrator
+hook on every request (403 otherwise), and leaves the work to ``SiecleService``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import abort, flash, jsonify, redirect, request
+from flask_admin import BaseView, expose
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..domain import ExportKind
+from ..errors import AnalysisError, SiecleError
+from ..messages import CATEGORY, MENU, msg
+from .forms import ImportForm, StsUploadForm, StudentsUploadForm
+from .presenters import plan_view, problem_rows, summary_rows
+from .uploads import saved_uploads
+
+if TYPE_CHECKING:
+    from flask_wtf import FlaskForm
+
+    from ..extension import PluginState
+
+
+class PluginView(BaseView):
+    """Base of every page: the state in, administrators only, the upload limit set."""
+
+    def __init__(
+        self, state: PluginState, name: str, endpoint: str, url: str, visible: bool = True
+    ) -> None:
+        self.state = state
+        self._visible = visible
+        super().__init__(name=name, category=CATEGORY, endpoint=endpoint, url=url)
+
+    def is_visible(self) -> bool:
+        return self._visible
+
+    def is_accessible(self) -> bool:
+        return self.state.is_admin()
+
+    def inaccessible_callback(self, name: Any, **kwargs: Any) -> Any:
+        abort(403)
+
+    def _handle_view(self, name: str, **kwargs: Any) -> Any:
+        request.max_content_length = self.state.settings.max_upload_bytes
+        return super()._handle_view(name, **kwargs)
+
+    @property
+    def user(self) -> str:
+        """Who the host says is logged in (for the history)."""
+        return self.state.current_user()
+
+
+def posted(form: FlaskForm) -> bool:
+    """``True`` for a valid POST; aborts with 400 when the CSRF token is missing or wrong."""
+    if request.method != "POST":
+        return False
+    if not form.validate():
+        if "csrf_token" in form.errors:
+            abort(400, msg("form_invalid"))
+        return False
+    return True
+
+
+class UploadView(PluginView):
+    """An upload page: files in, analysis out, and the dry-run preview when it passes."""
+
+    form_class: type[FlaskForm] = StsUploadForm
+    expected: frozenset[ExportKind] = frozenset({ExportKind.STS})
+    template = "cpro_siecle/upload_sts.html"
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self) -> Any:
+        try:
+            form = self.form_class()
+        except RequestEntityTooLarge:
+            limit = self.state.settings.max_upload_bytes // (1024 * 1024)
+            return self.render(
+                self.template,
+                form=self.form_class(formdata=None),
+                error=msg("too_large", limit=limit),
+            ), 413
+        if not posted(form):
+            return self.render(self.template, form=form, error=None)
+        try:
+            return self._analyse(form)
+        except SiecleError as exc:
+            return self.render(self.template, form=form, error=str(exc)), 422
+
+    def _analyse(self, form: Any) -> Any:
+        with saved_uploads(form.uploads(), self.state.settings) as files:
+            if not files:
+                return self.render(self.template, form=form, error=msg("no_file")), 422
+            try:
+                preview = self.state.service.preview(files, self.user, expected=self.expected)
+            except AnalysisError:
+                # Only the refusal pays for a second reading: the page shows the summary too.
+                analysis = self.state.service.analyse(files, expected=self.expected)
+                return self.render(
+                    "cpro_siecle/analysis.html",
+                    summary=summary_rows(analysis.summary),
+                    problems=problem_rows(analysis.problems),
+                ), 422
+        return self._render_preview(preview)
+
+    def _render_preview(self, preview: Any) -> Any:
+        form = ImportForm(formdata=None, plan_id=preview.plan_id, checksum=preview.checksum)
+        known = {
+            p.key: f"{p.lastname} {p.firstname}"
+            for p in self.state.ledger.people(str(preview.plan.meta.get("uaj", "")))
+        }
+        return self.render(
+            "cpro_siecle/preview.html",
+            preview=preview,
+            form=form,
+            plan=plan_view(preview.plan, known),
+            summary=summary_rows(preview.analysis.summary),
+            problems=problem_rows(preview.analysis.problems),
+        )
+
+
+class StudentsUploadView(UploadView):
+    """Eleves and Responsables exports, once STS has been imported."""
+
+    form_class = StudentsUploadForm
+    expected = frozenset({ExportKind.ELEVES, ExportKind.RESPONSABLES})
+    template = "cpro_siecle/upload_students.html"
+
+
+class ImportView(PluginView):
+    """Applies a previewed plan in the background and shows its progress."""
+
+    @expose("/", methods=("POST",))
+    def index(self) -> Any:
+        form = ImportForm()
+        if not posted(form):
+            abort(400, msg("form_invalid"))
+        try:
+            job_id = self.state.start_import(
+                form.plan_id.data, form.checksum.data, self.user, bool(form.force.data)
+            )
+        except SiecleError as exc:
+            return self.render("cpro_siecle/refused.html", error=str(exc)), 409
+        return redirect(self.get_url(".progress", job_id=job_id))
+
+    @expose("/<job_id>")
+    def progress(self, job_id: str) -> Any:
+        status = self.state.jobs.status(job_id)
+        if status is None:
+            flash(msg("job_unknown"), "warning")
+            return redirect(self.get_url("cpro_siecle_history.index"))
+        return self.render("cpro_siecle/progress.html", job=status)
+
+    @expose("/<job_id>/status")
+    def status(self, job_id: str) -> Any:
+        status = self.state.jobs.status(job_id) or abort(404)
+        if status["state"] == "done":
+            status["report_url"] = self.get_url(
+                "cpro_siecle_history.report", run_id=status["run_id"]
+            )
+        return jsonify(status)
+
+
+def make_views(state: PluginState) -> list[BaseView]:
+    """One fresh set of views for one app, in menu order (teachers first)."""
+    from .history_views import HistoryView, LoginsView
+
+    return [
+        UploadView(state, MENU["sts"], "cpro_siecle_sts", "cpro-siecle/enseignants"),
+        StudentsUploadView(
+            state, MENU["students"], "cpro_siecle_students", "cpro-siecle/apprenants"
+        ),
+        ImportView(state, "Importation", "cpro_siecle_import", "cpro-siecle/import", visible=False),
+        HistoryView(state, MENU["history"], "cpro_siecle_history", "cpro-siecle/historique"),
+        LoginsView(state, MENU["logins"], "cpro_siecle_logins", "cpro-siecle/identifiants"),
+    ]

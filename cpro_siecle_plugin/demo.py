@@ -1,0 +1,139 @@
+"""A small demo platform: Flask + Flask-Admin with one administrator and the plugin mounted.
+
+``cpro-siecle serve`` runs it at http://127.0.0.1:5000. Everything it keeps (the plugin's
+ledger, the embedded host's accounts, the session secret) lives in the instance folder.
+The administrator comes from ``CPRO_SIECLE_DEMO_ADMIN`` / ``CPRO_SIECLE_DEMO_PASSWORD``
+(default ``admin`` / ``admin``). Set ``CPRO_SIECLE_HOST=moodle``,
+``CPRO_SIECLE_MOODLE_URL`` and ``CPRO_SIECLE_MOODLE_TOKEN`` to work on a real Moodle.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, redirect, render_template, request, url_for
+from flask_admin import Admin, AdminIndexView, expose
+from flask_admin.menu import MenuLink
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField, SubmitField
+
+from .extension import SieclePlugin, get_state
+
+DEFAULT_ADMIN = ("admin", "admin")
+
+
+class DemoAdmin(UserMixin):
+    """The demo's only account: its administrator."""
+
+    def __init__(self, name: str) -> None:
+        self.id = name
+
+
+class LoginForm(FlaskForm):
+    """The demo's login form."""
+
+    username = StringField("Identifiant")
+    password = PasswordField("Mot de passe")
+    submit = SubmitField("Se connecter")
+
+
+def admin_credentials() -> tuple[str, str]:
+    """The administrator's login and password, from the environment or the defaults."""
+    return (
+        os.environ.get("CPRO_SIECLE_DEMO_ADMIN", DEFAULT_ADMIN[0]),
+        os.environ.get("CPRO_SIECLE_DEMO_PASSWORD", DEFAULT_ADMIN[1]),
+    )
+
+
+class HomeView(AdminIndexView):
+    """The admin home page: where to start, for the logged-in administrator only."""
+
+    def is_accessible(self) -> bool:
+        return bool(current_user.is_authenticated)
+
+    def inaccessible_callback(self, name: Any, **kwargs: Any) -> Any:
+        return redirect(url_for("demo_login", next=request.path))
+
+    @expose("/")
+    def index(self) -> Any:
+        host = get_state().host
+        users = host.list_users() if hasattr(host, "list_users") else None
+        return self.render("cpro_siecle/demo_home.html", host=host.name, users=users)
+
+
+def _persistent_secret(instance: Path, name: str) -> str:
+    path = instance / name
+    if not path.exists():
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _configure(app: Flask, config: Mapping[str, Any] | None) -> None:
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    defaults = {
+        "CPRO_SIECLE_DATABASE_URL": f"sqlite:///{instance / 'cpro_siecle_ledger.sqlite3'}",
+        "CPRO_SIECLE_EMBEDDED_HOST_URL": f"sqlite:///{instance / 'cpro_siecle_host.sqlite3'}",
+    }
+    for key, value in defaults.items():
+        app.config[key] = os.environ.get(key, value)
+    app.config["SECRET_KEY"] = _persistent_secret(instance, "secret_key")
+    app.config["CPRO_SIECLE_SECRET"] = os.environ.get(
+        "CPRO_SIECLE_SECRET", _persistent_secret(instance, "cpro_siecle_secret")
+    )
+    app.config.update(config or {})
+
+
+def _add_login(app: Flask) -> None:
+    manager = LoginManager(app)
+    manager.login_view = "demo_login"
+    manager.user_loader(lambda name: DemoAdmin(name) if name == admin_credentials()[0] else None)
+
+    @app.route("/login", methods=("GET", "POST"), endpoint="demo_login")
+    def login() -> Any:
+        form, error = LoginForm(), None
+        if form.validate_on_submit():
+            name, password = admin_credentials()
+            if hmac.compare_digest(form.username.data or "", name) and hmac.compare_digest(
+                form.password.data or "", password
+            ):
+                login_user(DemoAdmin(name))
+                target = request.args.get("next", "")
+                return redirect(target if target.startswith("/admin") else "/admin/")
+            error = "Identifiant ou mot de passe incorrect."
+        return render_template("cpro_siecle/demo_login.html", form=form, error=error)
+
+    @app.route("/logout", endpoint="demo_logout")
+    def logout() -> Any:
+        logout_user()
+        return redirect(url_for("demo_login"))
+
+    app.add_url_rule("/", "demo_root", lambda: redirect("/admin/"))
+
+
+def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    """Build the demo platform.
+
+    :param config: extra Flask config (applied last).
+    :param instance_path: where the demo keeps its files (default: Flask's instance folder).
+    :returns: the app, with the plugin mounted under « Importation SIECLE ».
+    """
+    app = Flask(__name__, instance_path=instance_path)
+    _configure(app, config)
+    _add_login(app)
+    admin = Admin(app, name="Plateforme de démonstration", index_view=HomeView(name="Accueil"))
+    SieclePlugin(
+        app,
+        admin,
+        is_admin=lambda: current_user.is_authenticated,
+        user_name=lambda: current_user.id,
+    )
+    admin.add_link(MenuLink(name="Se déconnecter", url="/logout"))
+    return app

@@ -1,0 +1,187 @@
+"""The Flask extension: mounts the « Importation SIECLE » pages into a host's Flask-Admin.
+
+Usage, in the host platform::
+
+    from flask_admin import Admin
+    from cpro_siecle_plugin import SieclePlugin
+
+    admin = Admin(app)
+    plugin = SieclePlugin(app, admin, is_admin=lambda: current_user.is_admin)
+
+or, with an application factory::
+
+    plugin = SieclePlugin()
+    plugin.init_app(app, admin)
+
+Configuration: every ``CPRO_SIECLE_*`` key of :data:`cpro_siecle_plugin.config.DEFAULTS`
+(host kind and connection, ledger URL, thresholds, size limits). ``init_app`` sets each
+missing key with ``setdefault`` — from the environment when the variable is set there (so
+the Moodle token can stay out of files), else from the default — and builds the frozen
+``Settings`` once. A missing or invalid key fails at start-up with a ``ConfigError``.
+
+Access control — **closed by default**. The plugin does not know the host's users; the host
+says who its administrators are with a callable taking no argument and returning ``True``
+for an administrator of the current request. Give it in one of three ways (the first found
+wins, checked at each request):
+
+1. the config key ``CPRO_SIECLE_IS_ADMIN`` (a callable);
+2. ``SieclePlugin(..., is_admin=callable)``;
+3. the decorator ``@plugin.is_admin``.
+
+Without a hook, or when it returns a falsy value, every page answers 403.
+Likewise ``CPRO_SIECLE_USER_NAME`` (or ``user_name=``) gives the administrator's name kept
+in the import history.
+
+Uploads: the largest request body accepted by the plugin's pages is
+``CPRO_SIECLE_MAX_UPLOAD_BYTES`` (100 MB by default), set per request, so the host's own
+``MAX_CONTENT_LENGTH`` is left untouched.
+
+State: ``app.extensions["cpro_siecle"]`` holds a :class:`PluginState` (settings, ledger,
+host, service, job runner). The extension never keeps a reference to an app, so one plugin
+object may serve several apps of a process; registering twice on one app is an error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Flask, current_app
+from flask_admin import Admin
+
+from .adapters.base import HostAdapter
+from .admin.jobs import JobRunner
+from .admin.views import make_views
+from .config import DEFAULTS, PREFIX, Settings, settings_from_mapping
+from .errors import PlanError
+from .messages import msg
+from .service import SiecleService
+from .store.ledger import Ledger
+from .sync.safety import enforce
+
+#: Key of the plugin's state in ``app.extensions``.
+EXTENSION_KEY = "cpro_siecle"
+#: Config key of the host's administrator check (a callable).
+IS_ADMIN_KEY = PREFIX + "IS_ADMIN"
+#: Config key of a callable giving the logged-in administrator's name (for the history).
+USER_NAME_KEY = PREFIX + "USER_NAME"
+
+AdminCheck = Callable[[], Any]
+
+
+@dataclass
+class PluginState:
+    """Everything the views need, built once per app by :meth:`SieclePlugin.init_app`."""
+
+    settings: Settings
+    ledger: Ledger
+    host: HostAdapter
+    service: SiecleService
+    jobs: JobRunner
+    plugin: SieclePlugin
+
+    def is_admin(self) -> bool:
+        """Whether the current request comes from an administrator (closed by default)."""
+        hook = current_app.config.get(IS_ADMIN_KEY) or self.plugin.admin_check
+        return bool(hook()) if callable(hook) else False
+
+    def current_user(self) -> str:
+        """The name of the logged-in administrator, as the host tells it (for the history)."""
+        hook = current_app.config.get(USER_NAME_KEY) or self.plugin.user_name
+        return str(hook()) if callable(hook) else "administrateur"
+
+    def start_import(self, plan_id: str, checksum: str, user: str, force: bool) -> str:
+        """Check the previewed plan, then apply it in the background.
+
+        :raises PlanError: unknown plan; ``ChecksumMismatchError``: ``checksum`` is not
+            the stored plan's.
+        :raises SafetyBrakeError: the brake triggers and ``force`` is not set.
+        :returns: the job id to follow on the progress page.
+        """
+        if not plan_id.isdigit():
+            raise PlanError(msg("plan_unknown"))
+        number = int(plan_id)
+        enforce(self.ledger.get_plan(number, expected_checksum=checksum), force)
+
+        def work(progress: Callable[[int, int], None]) -> Any:
+            return self.service.apply(number, checksum, user, force=force, progress=progress)
+
+        return self.jobs.start(work, user)
+
+
+class SieclePlugin:
+    """The « Importation SIECLE » extension; see the module docstring."""
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        admin: Admin | None = None,
+        *,
+        is_admin: AdminCheck | None = None,
+        user_name: AdminCheck | None = None,
+        host: HostAdapter | None = None,
+    ) -> None:
+        """:param app: the host app, or ``None`` to call :meth:`init_app` later.
+        :param admin: the host's ``flask_admin.Admin``.
+        :param is_admin: the host's administrator check (see the module docstring).
+        :param user_name: gives the logged-in administrator's name, kept in the history.
+        :param host: a host adapter to use instead of the one the settings describe.
+        """
+        self.admin_check: AdminCheck | None = is_admin
+        self.user_name: AdminCheck | None = user_name
+        self._host = host
+        if app is not None:
+            self.init_app(app, admin)
+
+    def is_admin(self, func: AdminCheck) -> AdminCheck:
+        """Decorator registering the host's administrator check."""
+        self.admin_check = func
+        return func
+
+    def init_app(self, app: Flask, admin: Admin | None = None) -> PluginState:
+        """Configure ``app`` and mount the pages into ``admin``.
+
+        :raises RuntimeError: the plugin is already registered on ``app``, or no admin.
+        :raises ConfigError: a ``CPRO_SIECLE_*`` setting is missing or invalid.
+        :returns: the state stored in ``app.extensions["cpro_siecle"]``.
+        """
+        if EXTENSION_KEY in app.extensions:
+            raise RuntimeError(
+                "cpro_siecle_plugin est déjà enregistré sur cette application "
+                "(SieclePlugin.init_app appelé deux fois)."
+            )
+        admin = admin or _registered_admin(app)
+        for key, default in DEFAULTS.items():
+            app.config.setdefault(PREFIX + key, os.environ.get(PREFIX + key, default))
+        settings = settings_from_mapping(app.config)
+        state = self._build_state(settings)
+        app.extensions[EXTENSION_KEY] = state
+        templates = Blueprint(EXTENSION_KEY, __name__, template_folder="admin/templates")
+        app.register_blueprint(templates)
+        admin.add_views(*make_views(state))
+        return state
+
+    def _build_state(self, settings: Settings) -> PluginState:
+        from .adapters.factory import make_host
+
+        ledger = Ledger(settings.database_url)
+        host = self._host or make_host(settings)
+        service = SiecleService(settings, ledger, host)
+        return PluginState(settings, ledger, host, service, JobRunner(), self)
+
+
+def _registered_admin(app: Flask) -> Admin:
+    admins = app.extensions.get("admin") or []
+    if not admins:
+        raise RuntimeError(
+            "cpro_siecle_plugin se monte dans un Flask-Admin existant : "
+            "passez SieclePlugin(app, admin)."
+        )
+    return admins[0]
+
+
+def get_state(app: Flask | None = None) -> PluginState:
+    """The plugin's state for ``app`` (default: the current app)."""
+    return (app or current_app).extensions[EXTENSION_KEY]

@@ -1,0 +1,60 @@
+"""The demo platform: an administrator login in front of the plugin's pages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from jinja2 import StrictUndefined
+
+from cpro_siecle_plugin.demo import create_app
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    monkeypatch.setenv("CPRO_SIECLE_DEMO_ADMIN", "direction")
+    monkeypatch.setenv("CPRO_SIECLE_DEMO_PASSWORD", "m0t-de-passe")
+    monkeypatch.delenv("CPRO_SIECLE_HOST", raising=False)
+    app = create_app(instance_path=str(tmp_path / "instance"))
+    app.jinja_env.undefined = StrictUndefined
+    return app
+
+
+def _login(client, username: str, password: str):
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    return client.post(
+        "/login", data={"csrf_token": token, "username": username, "password": password}
+    )
+
+
+def test_demo_pages_need_the_admin_login(demo: Flask) -> None:
+    """Before logging in, the admin home redirects to the login and the plugin says 403."""
+    client = demo.test_client()
+    assert client.get("/admin/").status_code == 302
+    assert client.get("/admin/cpro-siecle/enseignants/").status_code == 403
+
+
+def test_wrong_password_is_refused(demo: Flask) -> None:
+    """A wrong password shows a French message and opens nothing."""
+    client = demo.test_client()
+    assert "incorrect" in _login(client, "direction", "admin").get_data(as_text=True)
+    assert client.get("/admin/cpro-siecle/enseignants/").status_code == 403
+
+
+def test_admin_from_environment_reaches_the_plugin(demo: Flask) -> None:
+    """The administrator set in the environment logs in and sees the import pages."""
+    client = demo.test_client()
+    assert _login(client, "direction", "m0t-de-passe").status_code == 302
+    home = client.get("/admin/").get_data(as_text=True)
+    assert "Importation SIECLE" in home and "Comptes de la plateforme (0)" in home
+    assert client.get("/admin/cpro-siecle/enseignants/").status_code == 200
+
+
+def test_demo_keeps_its_files_in_the_instance_folder(demo: Flask, tmp_path: Path) -> None:
+    """Ledger, host accounts and secrets live in the instance folder."""
+    names = {p.name for p in (tmp_path / "instance").iterdir()}
+    assert {"cpro_siecle_ledger.sqlite3", "secret_key", "cpro_siecle_secret"} <= names
+    assert demo.extensions["cpro_siecle"].settings.host == "embedded"

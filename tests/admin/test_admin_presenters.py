@@ -1,0 +1,78 @@
+"""Rows of the preview tables, computed from a plan and the analysis problems."""
+
+from __future__ import annotations
+
+from cpro_siecle_plugin.admin.presenters import plan_view, problem_rows, summary_rows
+from cpro_siecle_plugin.errors import Problem
+from cpro_siecle_plugin.sync.plan import (
+    AddMember,
+    CreateCohort,
+    CreateUser,
+    DeactivateUser,
+    Plan,
+    RemoveMember,
+    sort_actions,
+)
+
+
+def _plan() -> Plan:
+    return Plan(
+        sort_actions(
+            [
+                CreateCohort("X:2A", "cpro:X:2A", "2A"),
+                CreateUser(
+                    "X:eleve:1",
+                    "student",
+                    "cpro:X:eleve:1",
+                    "lea.martin",
+                    "01022009",
+                    "Léa",
+                    "MARTIN",
+                    division="2A",
+                ),
+                AddMember("X:2A", "X:eleve:1"),
+                RemoveMember("X:2A", "X:eleve:2"),
+                AddMember("X:2B", "X:eleve:2"),
+                DeactivateUser("X:sts:9", "teacher", "jean.dupont", suspend=True),
+            ]
+        ),
+        {"warnings": ["Un avertissement"], "brake": {"triggered": False}},
+    )
+
+
+def test_plan_view_counts_and_tables() -> None:
+    """Counts carry French labels; created, gone and class changes are listed."""
+    view = plan_view(_plan())
+    assert ("Comptes à créer", 1) in view["counts"]
+    assert view["created"][0]["username"] == "lea.martin"
+    assert view["created"][0]["population"] == "élèves"
+    assert view["gone"][0]["what"] == "Comptes à désactiver"
+    assert view["moves"] == [{"name": "X:eleve:2", "from": "2A", "to": "2B"}]
+    assert view["warnings"] == ["Un avertissement"] and not view["empty"]
+
+
+def test_empty_plan_is_flagged() -> None:
+    """An empty plan is flagged so the page says « aucun changement »."""
+    assert plan_view(Plan(())).get("empty") is True
+
+
+def test_problems_errors_first_with_file_and_line() -> None:
+    """Errors come before warnings, each with its file and line."""
+    rows = problem_rows(
+        [
+            Problem("warning", "w", "attention", "a.xml", 3),
+            Problem("error", "e", "grave", "b.xml", 7),
+        ]
+    )
+    assert [r["label"] for r in rows] == ["Erreur", "Avertissement"]
+    assert (rows[0]["file"], rows[0]["line"]) == ("b.xml", 7)
+
+
+def test_summary_rows_use_french_labels_and_school_year() -> None:
+    """Summary keys become French labels; the year reads 2025-2026."""
+    rows = dict(summary_rows({"uaj": "0691234X", "year": 2025, "teachers": 4}))
+    assert rows == {
+        "Établissement (UAJ)": "0691234X",
+        "Année scolaire": "2025-2026",
+        "Enseignants": 4,
+    }
