@@ -114,3 +114,22 @@ def analyse(files: tuple[Path, ...], as_json: bool, today: date) -> None:
         click.echo(summary_text(analysis))
     if not analysis.ok:
         sys.exit(EXIT_PROBLEMS)
+
+
+# -- serve (admin helper) -------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port d'écoute.")
+def serve(host: str, port: int) -> None:
+    """Lance la plateforme de démonstration avec le menu « Importation SIECLE »."""
+    from .demo import DEFAULT_ADMIN, admin_credentials, create_app
+
+    app = create_app()
+    name, password = admin_credentials()
+    shown = password if (name, password) == DEFAULT_ADMIN else "(CPRO_SIECLE_DEMO_PASSWORD)"
+    click.echo(f"Plateforme de démonstration : http://{host}:{port}/")
+    click.echo(f"Administrateur : {name} / {shown}")
+    click.echo(f"Données : {app.instance_path} (hôte {app.extensions['cpro_siecle'].host.name})")
+    app.run(host=host, port=port, debug=False, threaded=True, use_reloader=False)
