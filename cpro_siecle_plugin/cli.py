@@ -133,3 +133,26 @@ def serve(host: str, port: int) -> None:
     click.echo(f"Administrateur : {name} / {shown}")
     click.echo(f"Données : {app.instance_path} (hôte {app.extensions['cpro_siecle'].host.name})")
     app.run(host=host, port=port, debug=False, threaded=True, use_reloader=False)
+
+
+# -- check-host (adapters helper) -----------------------------------------------------------
+
+
+@main.command("check-host")
+@click.option("--host", "host_name", type=click.Choice(["embedded", "moodle"]), default=None,
+              help="Plateforme à vérifier (par défaut : CPRO_SIECLE_HOST, sinon embedded).")
+def check_host(host_name: str | None) -> None:
+    """Vérifie que la plateforme est prête pour une importation (jeton, fonctions, rôle...)."""
+    from .adapters.factory import make_host
+
+    with refusals():
+        config = {"CPRO_SIECLE_HOST": host_name} if host_name else {}
+        preflight = make_host(settings_from_mapping(config, os.environ)).check()
+    click.echo(f"Vérification de la plateforme « {preflight.host} » :")
+    for check in preflight.checks:
+        mark = "OK" if check.ok else ("ÉCHEC" if check.blocking else "ATTENTION")
+        click.echo(f"  [{mark}] {check.name} : {check.message}")
+    if not preflight.ok:
+        click.echo("Plateforme non prête : corrigez les points en échec avant d'importer.")
+        sys.exit(EXIT_PROBLEMS)
+    click.echo("Plateforme prête pour l'importation.")
