@@ -42,6 +42,21 @@ ACTION_LABELS = {
     "delete_user": "Comptes à supprimer",
 }
 
+#: Same, once done (history of the imports).
+DONE_LABELS = {
+    "create_cohort": "Cohortes créées",
+    "create_user": "Comptes créés",
+    "reactivate_user": "Comptes réactivés",
+    "remove_member": "Retraits de cohortes",
+    "add_member": "Ajouts dans des cohortes",
+    "unlink_guardian": "Liens responsable–élève retirés",
+    "link_guardian": "Liens responsable–élève créés",
+    "deactivate_user": "Comptes désactivés",
+    "suspend_user": "Comptes suspendus",
+    "delete_user": "Comptes supprimés",
+    "failed": "Échecs",
+}
+
 MESSAGES: dict[str, str] = {
     "no_file": "Aucun fichier reçu : choisissez au moins un fichier.",
     "bad_extension": "seuls les fichiers .xml et .zip sont acceptés.",

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import Problem
-from ..messages import ACTION_LABELS
+from ..messages import ACTION_LABELS, DONE_LABELS
 from ..sync.plan import (
     AddMember,
     CreateCohort,
@@ -54,12 +54,15 @@ def population_label(value: str) -> str:
 
 
 def summary_rows(summary: dict[str, Any]) -> list[tuple[str, Any]]:
-    """The analysis summary as (label, value) rows, known keys first."""
-    rows = [(label, summary[key]) for key, label in SUMMARY_LABELS.items() if key in summary]
-    if "year" in summary and isinstance(summary["year"], int):
-        year = summary["year"]
-        rows = [(k, f"{year}-{year + 1}" if k == "Année scolaire" else v) for k, v in rows]
-    return rows
+    """The analysis summary as (label, value) rows, without empty or zero figures."""
+    values = dict(summary)
+    if isinstance(values.get("year"), int):
+        values["year"] = f"{values['year']}-{values['year'] + 1}"
+    return [
+        (label, values[key])
+        for key, label in SUMMARY_LABELS.items()
+        if values.get(key) not in (None, "", 0)
+    ]
 
 
 def problem_rows(problems: Iterable[Problem]) -> list[dict[str, Any]]:
@@ -77,9 +80,10 @@ def problem_rows(problems: Iterable[Problem]) -> list[dict[str, Any]]:
     ]
 
 
-def count_rows(counts: dict[str, Any] | None) -> list[tuple[str, Any]]:
-    """Counts keyed by action kind as (French label, number) rows."""
-    return [(ACTION_LABELS.get(k, k), n) for k, n in (counts or {}).items() if n]
+def count_rows(counts: dict[str, Any] | None, done: bool = False) -> list[tuple[str, Any]]:
+    """Counts keyed by action kind as (French label, number) rows; ``done`` for past runs."""
+    labels = DONE_LABELS if done else ACTION_LABELS
+    return [(labels.get(k, k), n) for k, n in (counts or {}).items() if n]
 
 
 def _names(plan: Plan, known: dict[str, str] | None) -> dict[str, str]:
@@ -135,7 +139,7 @@ def plan_view(plan: Plan, known: dict[str, str] | None = None) -> dict[str, Any]
                 "population": population_label(a.population),
                 "name": f"{a.lastname} {a.firstname}",
                 "username": a.username,
-                "division": a.division or "",
+                "division": a.division or ", ".join(a.classes),
             }
             for a in users
         ],

@@ -22,21 +22,19 @@ def test_sts_preview_shows_analysis_plan_and_preflight(admin_client, ui) -> None
 
 
 def test_whole_flow_creates_logins_and_reports_them(admin_client, app, ui, sts_done) -> None:
-    """STS then students: the report lists created logins; history lists both runs."""
+    """STS then students: the report lists logins and passwords; history lists both runs."""
     preview = ui.upload(
         admin_client, ui.STUDENTS_URL, {"eleves": ui.ELEVES, "responsables": ui.RESPONSABLES}
     )
     assert preview.status_code == 200, preview.get_data(as_text=True)
+    assert "louise.bernard" in preview.get_data(as_text=True)
     status = ui.run_import(admin_client, app, preview.get_data(as_text=True))
-    report = admin_client.get(
-        status["report_url"] if "report_url" in status else f"{ui.HISTORY_URL}{status['run_id']}"
-    )
-    html = report.get_data(as_text=True)
-    assert report.status_code == 200 and "Rapport" in html
-    created = app.extensions["cpro_siecle"].host.find_users("username", [])
-    assert created == [] or created  # the host is reachable after the run
+    html = admin_client.get(f"{ui.HISTORY_URL}{status['run_id']}").get_data(as_text=True)
+    assert '<td class="cpro-login">louise.bernard</td>' in html and "07112009" in html
+    assert "Classe 1ERE1" in html and "Responsables légaux" in html
+    assert app.extensions["cpro_siecle"].host.find_users("username", ["louise.bernard"])
     history = admin_client.get(ui.HISTORY_URL).get_data(as_text=True)
-    assert history.count("/historique/") >= 2
+    assert history.count("Rapport</a>") == 2 and "ElevesSansAdresses.xml" in history
 
 
 def test_progress_page_and_status_endpoint(admin_client, app, ui) -> None:
@@ -72,7 +70,7 @@ def test_students_before_sts_are_refused(admin_client, ui) -> None:
     """Student files are refused while no STS import exists for the school."""
     response = ui.upload(admin_client, ui.STUDENTS_URL, {"eleves": ui.ELEVES})
     assert response.status_code == 422
-    assert "STS" in response.get_data(as_text=True)
+    assert "importez d&#39;abord le fichier STS" in response.get_data(as_text=True)
 
 
 def test_report_downloads_as_csv_and_pdf(admin_client, ui, sts_done) -> None:

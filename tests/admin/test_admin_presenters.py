@@ -69,8 +69,12 @@ def test_problems_errors_first_with_file_and_line() -> None:
 
 
 def test_summary_rows_use_french_labels_and_school_year() -> None:
-    """Summary keys become French labels; the year reads 2025-2026."""
-    rows = dict(summary_rows({"uaj": "0691234X", "year": 2025, "teachers": 4}))
+    """Summary keys become French labels, the year reads 2025-2026, zeros are left out."""
+    rows = dict(
+        summary_rows(
+            {"uaj": "0691234X", "year": 2025, "teachers": 4, "students": 0, "school_name": None}
+        )
+    )
     assert rows == {
         "Établissement (UAJ)": "0691234X",
         "Année scolaire": "2025-2026",

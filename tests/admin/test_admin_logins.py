@@ -1,0 +1,52 @@
+"""« Identifiants »: staff logins, students' logins by class, password reset."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def imported(admin_client, app, ui) -> None:
+    """The three sample exports imported (STS first)."""
+    sts = ui.upload(admin_client, ui.STS_URL, {"sts": ui.STS}).get_data(as_text=True)
+    ui.run_import(admin_client, app, sts)
+    files = {"eleves": ui.ELEVES, "responsables": ui.RESPONSABLES}
+    ui.run_import(
+        admin_client, app, ui.upload(admin_client, ui.STUDENTS_URL, files).get_data(as_text=True)
+    )
+
+
+def test_logins_list_staff_and_students_by_class(admin_client, ui, imported) -> None:
+    """Staff logins first, then « Liste des identifiants des élèves » class by class."""
+    html = admin_client.get(ui.LOGINS_URL).get_data(as_text=True)
+    assert "benoit.dalembert" in html and "anne-sophie.proviseur" in html
+    assert "Liste des identifiants des élèves" in html and "Classe 1ERE1" in html
+    assert html.index("benoit.dalembert") < html.index("louise.bernard")
+
+
+def test_reset_sets_the_birth_date_password_again(admin_client, app, ui, imported) -> None:
+    """Resetting a student's password gives back the birth date, to change at next login."""
+    page = admin_client.get(ui.LOGINS_URL).get_data(as_text=True)
+    assert "Réinitialiser le mot de passe" in page
+    state = app.extensions["cpro_siecle"]
+    student = next(p for p in state.ledger.people("0691234X") if p.username == "louise.bernard")
+    host = state.host
+    (user,) = host.find_users("username", ["louise.bernard"])
+    host.set_password(user.id, "autre-chose")
+    response = admin_client.post(
+        f"{ui.LOGINS_URL}reinitialiser",
+        data={"csrf_token": ui.csrf_token(page), "person_key": student.key},
+        follow_redirects=True,
+    )
+    assert "« 07112009 »" in response.get_data(as_text=True)
+
+
+def test_reset_of_unknown_person_is_a_french_message(admin_client, ui) -> None:
+    """An unknown person gives a French message, not a 500."""
+    page = admin_client.get(ui.STS_URL).get_data(as_text=True)
+    response = admin_client.post(
+        f"{ui.LOGINS_URL}reinitialiser",
+        data={"csrf_token": ui.csrf_token(page), "person_key": "0691234X:eleve:nope"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200 and "Compte inconnu" in response.get_data(as_text=True)
