@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, create_engine, delete, select
+from sqlalchemy import create_engine, delete, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..errors import HostRejectedError, HostUnavailableError
@@ -26,6 +26,11 @@ from ._batching import (
     duplicate_username,
     isolate,
 )
+from ._embedded_tables import Base as _Base
+from ._embedded_tables import Cohort as _Cohort
+from ._embedded_tables import Guardian as _Guardian
+from ._embedded_tables import Member as _Member
+from ._embedded_tables import User as _User
 from .base import (
     BatchResult,
     HostAdapter,
@@ -38,47 +43,6 @@ from .base import (
 )
 
 __all__ = ["EmbeddedHost"]
-
-
-class _Base(DeclarativeBase):
-    pass
-
-
-class _User(_Base):
-    __tablename__ = "host_user"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(100), unique=True)
-    idnumber: Mapped[str] = mapped_column(String(255), index=True)
-    firstname: Mapped[str] = mapped_column(String(100), default="")
-    lastname: Mapped[str] = mapped_column(String(100), default="")
-    email: Mapped[str] = mapped_column(String(255), default="")
-    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
-    password_hash: Mapped[str] = mapped_column(String(255))
-    force_change: Mapped[bool] = mapped_column(Boolean, default=True)
-
-    def to_host(self) -> HostUser:
-        return HostUser(self.id, self.username, self.idnumber, self.firstname, self.lastname,
-                        self.email, self.suspended)
-
-
-class _Cohort(_Base):
-    __tablename__ = "host_cohort"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    idnumber: Mapped[str] = mapped_column(String(255), unique=True)
-    name: Mapped[str] = mapped_column(String(255))
-    description: Mapped[str] = mapped_column(String(1000), default="")
-
-
-class _Member(_Base):
-    __tablename__ = "host_cohort_member"
-    cohort_id: Mapped[int] = mapped_column(ForeignKey("host_cohort.id"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("host_user.id"), primary_key=True)
-
-
-class _Guardian(_Base):
-    __tablename__ = "host_guardian"
-    guardian_id: Mapped[int] = mapped_column(ForeignKey("host_user.id"), primary_key=True)
-    student_id: Mapped[int] = mapped_column(ForeignKey("host_user.id"), primary_key=True)
 
 
 class EmbeddedHost(HostAdapter):

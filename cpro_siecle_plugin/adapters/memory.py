@@ -19,7 +19,6 @@ import functools
 import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 from ..errors import HostRejectedError, HostUnavailableError
@@ -32,6 +31,7 @@ from ._batching import (
     duplicate_username,
     isolate,
 )
+from ._memory_records import MemoryCohort, MemoryUser
 from .base import (
     BatchResult,
     HostAdapter,
@@ -46,35 +46,6 @@ from .base import (
 T = TypeVar("T")
 
 __all__ = ["MemoryHost", "MemoryUser", "MemoryCohort", "WRITE_OPERATIONS"]
-
-
-@dataclass
-class MemoryUser:
-    """An account of the in-process host (the password is kept out of the repr)."""
-
-    id: int
-    username: str
-    idnumber: str
-    firstname: str = ""
-    lastname: str = ""
-    email: str = ""
-    suspended: bool = False
-    password: str = field(default="", repr=False)
-    force_change: bool = True
-
-    def to_host(self) -> HostUser:
-        return HostUser(self.id, self.username, self.idnumber, self.firstname, self.lastname,
-                        self.email, self.suspended)
-
-
-@dataclass
-class MemoryCohort:
-    """A cohort of the in-process host."""
-
-    id: int
-    idnumber: str
-    name: str
-    description: str = ""
 
 
 class MemoryHost(HostAdapter):
