@@ -10,7 +10,7 @@ from flask_admin import expose
 from ..errors import SiecleError
 from ..messages import msg
 from ..sync.report import report_csv
-from ..sync.report_pdf import report_pdf
+from ..sync.report_pdf import logins_pdf, report_pdf
 from .forms import ResetPasswordForm
 from .presenters import count_rows, population_label, report_sections
 from .views import PluginView, posted
@@ -63,6 +63,11 @@ class LoginsView(PluginView):
             form=ResetPasswordForm(formdata=None),
             population_label=population_label,
         )
+
+    @expose("/eleves.pdf")
+    def students_pdf(self) -> Any:
+        data = logins_pdf(self.state.service.logins(None)["students"])
+        return _download(data, "application/pdf", "identifiants_eleves.pdf")
 
     @expose("/reinitialiser", methods=("POST",))
     def reset(self) -> Any:

@@ -120,6 +120,13 @@ class ReportPdf(FPDF):
         self.multi_cell(0, 8, self.clean(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_font(self.family, "", 9)
 
+    def paragraphs(self, lines: Iterable[str]) -> None:
+        """Plain text lines, then a small gap."""
+        self.set_font(self.family, "", 9)
+        for line in lines:
+            self.multi_cell(0, 5, self.clean(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(3)
+
     def section(self, section: Section) -> None:
         """A heading and its table (nothing when the table is empty)."""
         if not section.rows:
@@ -144,20 +151,25 @@ def render_pdf(
 ) -> bytes:
     """Render a report: ``intro`` lines and ``sections`` first, then one page per class.
 
+    Without ``sections``, there is no cover page: each class page repeats ``intro``.
+
     :param font_path: a TrueType font; default: :func:`find_font`, else core Helvetica.
     :returns: the PDF document's bytes (they start with ``%PDF``).
     """
     pdf = ReportPdf(title, font_path if font_path is not None else find_font())
-    pdf.add_page()
-    pdf.heading(title, 15)
-    for line in intro:
-        pdf.multi_cell(0, 5, pdf.clean(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(3)
-    for section in sections:
-        pdf.section(section)
+    intro, sections = list(intro), [s for s in sections if s.rows]
+    cover = bool(sections) or not class_pages
+    if cover:
+        pdf.add_page()
+        pdf.heading(title, 15)
+        pdf.paragraphs(intro)
+        for section in sections:
+            pdf.section(section)
     for name, page in sorted((class_pages or {}).items()):
         pdf.add_page()
         pdf.heading(f"Classe {name}", 15)
+        if not cover:
+            pdf.paragraphs(intro)
         pdf.section(page)
     return bytes(pdf.output())
 
@@ -257,3 +269,27 @@ def report_pdf(report: Report, font_path: Path | None = None) -> bytes:
         _class_pages(report),
         font_path,
     )
+
+
+def logins_pdf(
+    students: Mapping[str, Sequence[Mapping[str, Any]]], font_path: Path | None = None
+) -> bytes:
+    """« Liste des identifiants des élèves »: one page per class (logins, no password).
+
+    :param students: class code (``""`` for no class) → lines with ``lastname``,
+        ``firstname`` and ``username``.
+    :returns: the PDF document's bytes.
+    """
+    pages = {
+        (code or "sans classe"): Section(
+            "Identifiants des élèves",
+            ["Nom", "Prénom", "Identifiant"],
+            [[s["lastname"], s["firstname"], s["username"]] for s in lines],
+            (35, 30, 35),
+        )
+        for code, lines in students.items()
+    }
+    intro = [
+        "Mot de passe initial : la date de naissance (jjmmaaaa), à changer à la première connexion."
+    ]
+    return render_pdf("Liste des identifiants des élèves", intro, [], pages, font_path)

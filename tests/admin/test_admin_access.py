@@ -22,6 +22,7 @@ PAGES = [
     f"{HISTORY_URL}1/rapport.csv",
     f"{HISTORY_URL}1/rapport.pdf",
     LOGINS_URL,
+    f"{LOGINS_URL}eleves.pdf",
 ]
 POSTS = [STS_URL, STUDENTS_URL, IMPORT_URL, f"{LOGINS_URL}reinitialiser"]
 

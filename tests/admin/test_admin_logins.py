@@ -50,3 +50,10 @@ def test_reset_of_unknown_person_is_a_french_message(admin_client, ui) -> None:
         follow_redirects=True,
     )
     assert response.status_code == 200 and "Compte inconnu" in response.get_data(as_text=True)
+
+
+def test_students_logins_print_one_page_per_class(admin_client, ui, imported) -> None:
+    """The students' login list downloads as a PDF with one page per class, no cover."""
+    pdf = admin_client.get(f"{ui.LOGINS_URL}eleves.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert pdf.data.count(b"/Type /Page") - pdf.data.count(b"/Type /Pages") == 3

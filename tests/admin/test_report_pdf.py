@@ -16,7 +16,8 @@ def test_pdf_has_one_page_per_class() -> None:
         c: Section("Identifiants des élèves", ["Nom", "Identifiant", "Mot de passe"], ROWS)
         for c in ("2NDE1", "2NDE2", "1G1")
     }
-    data = render_pdf("Rapport", ["ligne"], [], pages)
+    summary = Section("Enseignants", ["Nom", "Identifiant", "Mot de passe"], ROWS)
+    data = render_pdf("Rapport", ["ligne"], [summary], pages)
     assert data.startswith(b"%PDF")
     assert data.count(b"/Type /Page") - data.count(b"/Type /Pages") == 4
 
