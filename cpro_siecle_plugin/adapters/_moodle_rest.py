@@ -15,6 +15,7 @@ What this module relies on, confirmed in Moodle's source:
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -170,12 +171,17 @@ class MoodleTransport:
         return HostUnavailableError(f"Moodle {what} lors de l'appel {function}.")
 
     def _error(self, function: str, data: Mapping[str, Any]) -> Exception:
-        code = self.redact(str(data.get("errorcode") or data.get("exception") or ""))
-        message = self.redact(str(data.get("message", "")))
-        debuginfo = self.redact(str(data.get("debuginfo", "") or ""))
+        code = _plain(self.redact(str(data.get("errorcode") or data.get("exception") or "")))
+        message = _plain(self.redact(str(data.get("message", ""))))
+        debuginfo = _plain(self.redact(str(data.get("debuginfo", "") or "")))
         if code in AUTH_ERRORS:
             return HostAuthError(f"Moodle refuse l'appel {function} : {AUTH_ERRORS[code]} "
                                  f"(« {message} »).")
         if code in UNAVAILABLE_ERRORS:
             return HostUnavailableError(f"Moodle indisponible : {UNAVAILABLE_ERRORS[code]}.")
         return MoodleError(function, code, message, debuginfo)
+
+
+def _plain(text: str) -> str:
+    """Text without HTML tags: user/lib.php throws the password policy as ``<div>`` blocks."""
+    return " ".join(re.sub(r"<[^>]+>", " ", text).split())

@@ -5,8 +5,10 @@ Facts relied on, confirmed in Moodle's source (``moodle/moodle``):
 - ``user/externallib.php`` ``create_users``: one delegated transaction; the first bad user
   throws ``invalid_parameter_exception`` (username taken, email invalid or taken, auth) and
   nothing of the batch is kept -> :func:`._batching.isolate` bisects. ``email`` is required
-  (``PARAM_EMAIL``, validated, unique) -> accounts without an email, or whose email is already
-  used, get ``<username>@<noemail_domain>``. Newer versions check the password policy there.
+  (``PARAM_EMAIL``, validated, unique unless ``allowaccountssameemail``) -> accounts without an
+  email, or whose email is already used, get ``<username>@<noemail_domain>``. The password
+  policy is checked by ``user/lib.php`` ``user_create_user()``, which throws
+  ``moodle_exception($errmsg)``: the errorcode is the policy text itself (``<div>`` blocks).
 - ``delete_users``: ``MUST_EXIST`` on each id in one transaction (an unknown id fails all).
 - ``cohort/externallib.php``: ``create_cohorts`` refuses an existing idnumber
   (``record already exists: idnumber=``), all-or-nothing; ``get_cohorts`` with no ids returns

@@ -62,12 +62,13 @@ def test_parent_role_given_by_shortname_asks_for_its_id(moodle):
 
 def test_password_policy_refusing_birth_dates_is_reported(moodle):
     """A policy refusing birth-date passwords is caught, with what to change on the site."""
-    moodle.fake.policy = lambda p: "Passwords must have at least 1 upper case letter(s)."
+    moodle.fake.policy = lambda p: "<div>Passwords must have at least 1 upper case letter(s).</div>"
     before = set(moodle.fake.users)
     preflight = moodle.host.check()
     message = _failed(preflight)["mots de passe"]
     assert not preflight.ok
-    assert "Règles de mot de passe" in message and "upper case" in message
+    assert "Règles de mot de passe" in message and "upper case letter(s)." in message
+    assert "<div>" not in message
     assert set(moodle.fake.users) == before
 
 
