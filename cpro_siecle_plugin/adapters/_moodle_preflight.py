@@ -20,6 +20,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from ..errors import HostAuthError, HostUnavailableError
+from ._moodle_replies import is_policy_error
 from ._moodle_rest import MoodleError
 from .base import Preflight, PreflightCheck
 
@@ -119,6 +120,11 @@ def _passwords(host: MoodleHost, granted: set[Any]) -> PreflightCheck:
         if exc.errorcode == "invalidparameter":  # the duplicate username, after the passwords
             return PreflightCheck("mots de passe", True, (
                 "Les mots de passe initiaux (dates de naissance) sont acceptés par le site."))
+        if not is_policy_error(exc):
+            return PreflightCheck("mots de passe", False, (
+                f"Politique de mots de passe non vérifiable (réponse « {exc.errorcode} »). "
+                "Si elle est active, les mots de passe initiaux seront refusés. " + POLICY_HELP),
+                blocking=False)
         return PreflightCheck("mots de passe", False, (
             "La politique de mots de passe du site refuse les mots de passe initiaux (dates de "
             f"naissance, ex. 2008-05-12 ou 12052008) : « {exc.errorcode} ». " + POLICY_HELP))

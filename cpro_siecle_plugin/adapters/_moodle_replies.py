@@ -16,16 +16,21 @@ from typing import Any
 from ._moodle_rest import MoodleError
 from .base import BatchResult, pair_key
 
-__all__ = ["moodle_reason", "by_warnings", "member_warnings", "MISSING"]
+__all__ = ["moodle_reason", "is_policy_error", "by_warnings", "member_warnings", "MISSING"]
 
 MISSING = ("invalidrecord", "invalidrecordunknown")
 _POLICY = re.compile(r"passwords? must|mots? de passe|password policy", re.IGNORECASE)
 
 
+def is_policy_error(error: MoodleError) -> bool:
+    """Whether Moodle refused a password by its password policy."""
+    return bool(_POLICY.search(" ".join((error.errorcode, error.moodle_message,
+                                         error.debuginfo))))
+
+
 def moodle_reason(error: MoodleError) -> str:
     """French reason for a record Moodle refused."""
-    text = " ".join((error.errorcode, error.moodle_message, error.debuginfo))
-    if _POLICY.search(text):
+    if is_policy_error(error):
         return ("mot de passe initial refusé par la politique de mots de passe du site "
                 f"(« {error.errorcode} »)")
     if error.errorcode in MISSING:

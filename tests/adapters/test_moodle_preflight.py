@@ -93,3 +93,12 @@ def test_every_failure_has_its_own_message(moodle):
         breaks(moodle.fake)
         messages |= set(_failed(moodle.host.check()).values())
     assert len(messages) == 4
+
+
+def test_unexpected_probe_error_is_a_warning_not_a_policy_verdict(moodle):
+    """A probe refused for another reason than the policy says it could not check."""
+    moodle.fake.policy = lambda p: "usernamelowercase"
+    preflight = moodle.host.check()
+    check = next(c for c in preflight.checks if c.name == "mots de passe")
+    assert preflight.ok and not check.ok and not check.blocking
+    assert "non vérifiable" in check.message
