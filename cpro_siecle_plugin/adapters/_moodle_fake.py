@@ -61,7 +61,7 @@ class FakeMoodle:
     def __init__(self, token: str = "s3cr3t-t0ken", *, debug: bool = False) -> None:
         self.token = token
         self.debug = debug
-        self.functions = set(REQUIRED_FUNCTIONS)
+        self.functions = {*REQUIRED_FUNCTIONS, "core_cohort_search_cohorts"}
         self.policy: Callable[[str], str | None] | None = None
         self.max_input_vars = 1000  # PHP default
         self.roles = {9: "parent"}  # roles assignable at the user context level
@@ -217,6 +217,14 @@ class FakeMoodle:
     def core_cohort_get_cohorts(self, cohortids: list[str] | None = None) -> list[Any]:
         ids = [int(i) for i in cohortids] if cohortids else list(self.cohorts)
         return [dict(self.cohorts[i]) for i in ids if i in self.cohorts]
+
+    def core_cohort_search_cohorts(self, query: str, context: dict[str, Any],
+                                   includes: str = "parents", limitfrom: str = "0",
+                                   limitnum: str = "25") -> dict[str, Any]:
+        found = [dict(c) for c in self.cohorts.values()
+                 if any(query.lower() in str(c[k]).lower()
+                        for k in ("name", "idnumber", "description"))]
+        return {"cohorts": found[int(limitfrom):int(limitfrom) + int(limitnum)]}
 
     def core_cohort_add_cohort_members(self, members: list[dict[str, Any]]) -> dict[str, Any]:
         warnings = []

@@ -66,8 +66,14 @@ def run_preflight(host: MoodleHost) -> Preflight:
     return Preflight(host.name, tuple(checks))
 
 
+#: Functions another one can stand for (cohorts are found by either).
+ALTERNATIVES = {"core_cohort_get_cohorts": "core_cohort_search_cohorts"}
+
+
 def _functions(granted: set[Any]) -> PreflightCheck:
-    missing = [f for f in REQUIRED_FUNCTIONS if f not in granted]
+    missing = [f + (f" (ou {ALTERNATIVES[f]})" if f in ALTERNATIVES else "")
+               for f in REQUIRED_FUNCTIONS
+               if f not in granted and ALTERNATIVES.get(f) not in granted]
     if missing:
         return PreflightCheck("fonctions", False, (
             f"Fonctions non autorisées pour ce jeton : {', '.join(missing)}. Ajoutez-les au "

@@ -245,10 +245,22 @@ class MoodleHost(HostAdapter):
     # -- cohorts --------------------------------------------------------------------------
 
     def find_cohorts(self, idnumbers: Sequence[str]) -> dict[str, int]:
-        every = self._call("find_cohorts", "core_cohort_get_cohorts", {}, idempotent=True)
         wanted = set(idnumbers)
+        try:  # every cohort in one call, filtered here on the exact idnumber
+            every = self._call("find_cohorts", "core_cohort_get_cohorts", {}, idempotent=True)
+        except (HostAuthError, MoodleError) as exc:
+            # get_cohorts fails whole on one cohort the token may not view: search instead,
+            # one exact idnumber at a time (search matches name/idnumber/description).
+            log.info("core_cohort_get_cohorts refusé (%s) : recherche par idnumber.", exc)
+            every = [c for idnumber in sorted(wanted) for c in self._search_cohort(idnumber)]
         return {str(c["idnumber"]): int(c["id"]) for c in every or []
                 if str(c.get("idnumber")) in wanted}
+
+    def _search_cohort(self, idnumber: str) -> list[Any]:
+        reply = self._call("find_cohorts", "core_cohort_search_cohorts", {
+            "query": idnumber, "context": {"contextlevel": "system", "instanceid": 0},
+            "includes": "all", "limitnum": 100}, idempotent=True)
+        return list((reply or {}).get("cohorts", []))
 
     def create_cohorts(self, cohorts: Sequence[NewCohort]) -> BatchResult:
         def send(batch: Sequence[NewCohort]) -> BatchResult:

@@ -264,3 +264,12 @@ def test_hidden_idnumber_is_an_auth_error_not_a_missing_user():
     responses.post(ENDPOINT, json=[{"id": 5, "username": "a.b", "firstname": "A"}])
     with pytest.raises(HostAuthError, match="idnumber"):
         _host().find_users("idnumber", ["k1"])
+
+
+def test_cohorts_are_searched_by_exact_idnumber_when_get_cohorts_is_refused(moodle):
+    """Without core_cohort_get_cohorts, search_cohorts finds each exact idnumber."""
+    ids = moodle.host.create_cohorts([NewCohort("0001:2A", "2A"),
+                                      NewCohort("0001:2A:ens", "2A profs")]).ok
+    moodle.fake.functions.discard("core_cohort_get_cohorts")
+    assert moodle.host.find_cohorts(["0001:2A", "0001:ZZ"]) == {"0001:2A": ids["0001:2A"]}
+    assert moodle.host.ws_calls["core_cohort_search_cohorts"] == 2

@@ -102,3 +102,12 @@ def test_unexpected_probe_error_is_a_warning_not_a_policy_verdict(moodle):
     check = next(c for c in preflight.checks if c.name == "mots de passe")
     assert preflight.ok and not check.ok and not check.blocking
     assert "non vérifiable" in check.message
+
+
+def test_cohort_search_stands_for_get_cohorts(moodle):
+    """Either cohort look-up function is enough; neither is named with its alternative."""
+    moodle.fake.functions.discard("core_cohort_get_cohorts")
+    assert moodle.host.check().ok
+    moodle.fake.functions.discard("core_cohort_search_cohorts")
+    failed = _failed(moodle.host.check())
+    assert "core_cohort_get_cohorts (ou core_cohort_search_cohorts)" in failed["fonctions"]
