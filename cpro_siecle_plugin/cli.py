@@ -156,3 +156,80 @@ def check_host(host_name: str | None) -> None:
         click.echo("Plateforme non prête : corrigez les points en échec avant d'importer.")
         sys.exit(EXIT_PROBLEMS)
     click.echo("Plateforme prête pour l'importation.")
+
+
+# -- plan / apply (store helper) ------------------------------------------------------------
+
+_FILES = click.argument("files", nargs=-1, required=True,
+                        type=click.Path(exists=True, dir_okay=False, path_type=Path))
+_HOST = click.option("--host", "host_name", type=click.Choice(["embedded", "moodle", "memory"]),
+                     default=None, help="Plateforme cible (par défaut : CPRO_SIECLE_HOST, "
+                     "sinon la plateforme intégrée).")
+
+
+def _service(host_name: str | None, today: date) -> Any:
+    """The service on the configured ledger and host."""
+    from .adapters.factory import make_host
+    from .service import SiecleService
+    from .store import Ledger
+
+    config = {"CPRO_SIECLE_HOST": host_name} if host_name else {}
+    settings = settings_from_mapping(config, os.environ)
+    return SiecleService(settings, Ledger(settings.database_url), make_host(settings), today=today)
+
+
+def plan_summary(plan: Any) -> str:
+    """A plan in a few French lines: school, files, counts per action, brake, warnings."""
+    from .messages import ACTION_LABELS
+
+    meta, year = plan.meta, plan.meta.get("year")
+    lines = [f"Établissement {meta.get('uaj', '?')}"
+             + (f", année {year}-{year + 1}" if isinstance(year, int) else "")
+             + f" — fichiers : {', '.join(meta.get('files', ())) or '—'}"]
+    if plan.is_empty:
+        lines.append("Aucun changement : la plateforme est déjà à jour.")
+    lines += [f"  {ACTION_LABELS.get(k, k)} : {n}" for k, n in plan.counts().items()]
+    lines += [str((meta.get("brake") or {}).get("message") or "")]
+    lines += [f"Avertissement : {w}" for w in meta.get("warnings", ())]
+    lines.append(f"Empreinte du plan : {plan.checksum[:12]}…")
+    return "\n".join(line for line in lines if line)
+
+
+@main.command("plan")
+@_FILES
+@click.option("--json", "as_json", is_flag=True, help="Plan complet en JSON.")
+@today_option
+@_HOST
+def plan_command(files: tuple[Path, ...], as_json: bool, today: date,
+                 host_name: str | None) -> None:
+    """Calcule le plan d'une importation sans rien modifier (essai à blanc)."""
+    with refusals():
+        plan = _service(host_name, today).plan([InputFile(p, p.name) for p in files])
+    if as_json:
+        click.echo(json.dumps(plan.to_data(), ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo("Essai à blanc : rien n'est modifié.\n" + plan_summary(plan))
+
+
+@main.command("apply")
+@_FILES
+@click.option("--force", is_flag=True, help="Passer outre le frein de sécurité.")
+@today_option
+@_HOST
+def apply_command(files: tuple[Path, ...], force: bool, today: date,
+                  host_name: str | None) -> None:
+    """Importe les fichiers : calcule le plan, l'applique et affiche le rapport à conserver."""
+    from .sync.report import report_text
+
+    user = f"ligne de commande ({os.environ.get('USER', '?')})"
+    with refusals():
+        service = _service(host_name, today)
+        preview = service.preview([InputFile(p, p.name) for p in files], user)
+        click.echo(plan_summary(preview.plan) + "\n")
+        outcome = service.apply(preview.plan_id, preview.checksum, user, force=force)
+        click.echo(report_text(service.report(outcome.run_id)))
+    if not outcome.ok:
+        click.echo(f"Importation incomplète : {outcome.error or ''} "
+                   f"{len(outcome.failed)} opération(s) non faite(s) ; relancez la même "
+                   "commande pour reprendre.", err=True)
+        sys.exit(EXIT_PROBLEMS)
