@@ -9,22 +9,20 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("cpro_siecle_plugin.siecle.analyse")
-
-from cpro_siecle_plugin.adapters.base import NewUser, Preflight, PreflightCheck  # noqa: E402
-from cpro_siecle_plugin.adapters.memory import MemoryHost  # noqa: E402
-from cpro_siecle_plugin.config import Settings  # noqa: E402
-from cpro_siecle_plugin.errors import (  # noqa: E402
+from cpro_siecle_plugin.adapters.base import NewUser, Preflight, PreflightCheck
+from cpro_siecle_plugin.adapters.memory import MemoryHost
+from cpro_siecle_plugin.config import Settings
+from cpro_siecle_plugin.errors import (
     AnalysisError,
     ChecksumMismatchError,
     ImportLockedError,
     PlanError,
     SafetyBrakeError,
 )
-from cpro_siecle_plugin.service import SiecleService  # noqa: E402
-from cpro_siecle_plugin.siecle.archive import InputFile  # noqa: E402
-from cpro_siecle_plugin.store import Ledger  # noqa: E402
-from cpro_siecle_plugin.sync.plan import CreateUser  # noqa: E402
+from cpro_siecle_plugin.service import SiecleService
+from cpro_siecle_plugin.siecle.archive import InputFile
+from cpro_siecle_plugin.store import Ledger
+from cpro_siecle_plugin.sync.plan import CreateUser
 
 SAMPLES = Path(__file__).resolve().parents[1] / ".." / "shared" / "siecle-samples"
 STS = SAMPLES / "sts_emp_0691234X_2025.xml"
