@@ -32,18 +32,19 @@ from typing import Any, Literal
 
 import requests
 
-from ..errors import HostAuthError, HostRejectedError, HostUnavailableError
+from ..errors import HostAuthError, HostRejectedError
 from ._batching import BatchRefused, check_username, chunks, create_safely, isolate
+from ._moodle_cohorts import MoodleCohorts
 from ._moodle_preflight import run_preflight
-from ._moodle_replies import MISSING, by_warnings, member_warnings, moodle_reason
+from ._moodle_replies import MISSING, by_warnings, moodle_reason
 from ._moodle_rest import MoodleError, MoodleTransport
-from .base import BatchResult, HostAdapter, HostUser, NewCohort, NewUser, Preflight, pair_key
+from .base import BatchResult, HostAdapter, HostUser, NewUser, Preflight, pair_key
 
 log = logging.getLogger(__name__)
 
 __all__ = ["MoodleHost"]
 
-class MoodleHost(HostAdapter):
+class MoodleHost(MoodleCohorts, HostAdapter):
     """Moodle through ``webservice/rest/server.php``; see the module docstring.
 
     :param parent_role: numeric id of the parent-type role (Moodle's role web services take
@@ -241,77 +242,6 @@ class MoodleHost(HostAdapter):
         if failed:
             reason = failed[str(user_id)]
             raise HostRejectedError(f"Mot de passe non modifié : {reason}.", dict(failed))
-
-    # -- cohorts --------------------------------------------------------------------------
-
-    def find_cohorts(self, idnumbers: Sequence[str]) -> dict[str, int]:
-        wanted = set(idnumbers)
-        try:  # every cohort in one call, filtered here on the exact idnumber
-            every = self._call("find_cohorts", "core_cohort_get_cohorts", {}, idempotent=True)
-        except (HostAuthError, MoodleError) as exc:
-            # get_cohorts fails whole on one cohort the token may not view: search instead,
-            # one exact idnumber at a time (search matches name/idnumber/description).
-            log.info("core_cohort_get_cohorts refusé (%s) : recherche par idnumber.", exc)
-            every = [c for idnumber in sorted(wanted) for c in self._search_cohort(idnumber)]
-        return {str(c["idnumber"]): int(c["id"]) for c in every or []
-                if str(c.get("idnumber")) in wanted}
-
-    def _search_cohort(self, idnumber: str) -> list[Any]:
-        reply = self._call("find_cohorts", "core_cohort_search_cohorts", {
-            "query": idnumber, "context": {"contextlevel": "system", "instanceid": 0},
-            "includes": "all", "limitnum": 100}, idempotent=True)
-        return list((reply or {}).get("cohorts", []))
-
-    def create_cohorts(self, cohorts: Sequence[NewCohort]) -> BatchResult:
-        def send(batch: Sequence[NewCohort]) -> BatchResult:
-            try:
-                return self._create_cohorts_call(batch)
-            except HostUnavailableError:  # outcome unknown: look up, never create twice
-                found = self.find_cohorts([c.idnumber for c in batch])
-                missing = [c for c in batch if c.idnumber not in found]
-                done = BatchResult(ok={k: v for k, v in found.items()})
-                return done.merge(self._create_cohorts_call(missing)) if missing else done
-
-        return isolate(list(cohorts), lambda c: c.idnumber, send, batch_size=self.batch_size)
-
-    def _create_cohorts_call(self, batch: Sequence[NewCohort]) -> BatchResult:
-        cohorts = [{"categorytype": {"type": "system", "value": ""}, "name": c.name,
-                    "idnumber": c.idnumber, "description": c.description, "visible": 1}
-                   for c in batch]
-        reply = self._refusable("create_cohorts", "core_cohort_create_cohorts",
-                                {"cohorts": cohorts}, idempotent=False) or []
-        ok = {str(r["idnumber"]): int(r["id"]) for r in reply}
-        failed = {c.idnumber: "non traitée par Moodle (requête tronquée ?)" for c in batch
-                  if c.idnumber not in ok}
-        return BatchResult(ok, failed)
-
-    def add_cohort_members(self, pairs: Sequence[tuple[int, int]]) -> BatchResult:
-        def send(batch: Sequence[tuple[int, int]]) -> BatchResult:
-            members = [{"cohorttype": {"type": "id", "value": c},
-                        "usertype": {"type": "id", "value": u}} for c, u in batch]
-            reply = self._refusable("add_cohort_members", "core_cohort_add_cohort_members",
-                                    {"members": members}, idempotent=True)
-            return member_warnings(batch, reply)
-
-        return isolate(list(pairs), lambda p: pair_key(*p), send, batch_size=self.batch_size)
-
-    def remove_cohort_members(self, pairs: Sequence[tuple[int, int]]) -> BatchResult:
-        def send(batch: Sequence[tuple[int, int]]) -> BatchResult:
-            members = [{"cohortid": c, "userid": u} for c, u in batch]
-            self._refusable("remove_cohort_members", "core_cohort_delete_cohort_members",
-                            {"members": members}, idempotent=True)
-            return BatchResult(ok={pair_key(c, u): u for c, u in batch})
-
-        return isolate(list(pairs), lambda p: pair_key(*p), send, batch_size=self.batch_size)
-
-    def cohort_members(self, cohort_ids: Sequence[int]) -> dict[int, set[int]]:
-        result: dict[int, set[int]] = {}
-        for chunk in chunks(list(cohort_ids), self.batch_size):
-            reply = self._call("cohort_members", "core_cohort_get_cohort_members",
-                               {"cohortids": list(chunk)}, idempotent=True)
-            for entry in reply or []:
-                result[int(entry["cohortid"])] = {int(u) for u in entry.get("userids", [])}
-        return result
 
     # -- guardians ------------------------------------------------------------------------
 
