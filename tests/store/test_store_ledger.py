@@ -192,3 +192,24 @@ def test_interrupted_plan_keeps_its_passwords_for_the_resume(ledger: Ledger) -> 
     plan_id = apply_stored(ledger, first_plan(), MemoryHost(fail_after=1))
     assert ledger.plan_record(plan_id).status == "interrupted"
     assert ledger.get_plan(plan_id) == first_plan()
+
+
+def test_load_state_uses_a_fixed_number_of_queries(ledger: Ledger) -> None:
+    """Loading a school costs the same few queries whatever its size (no N+1)."""
+    from sqlalchemy import event
+
+    def queries(plan: Plan) -> int:
+        apply_stored(ledger, plan, MemoryHost())
+        seen: list[str] = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(ledger.engine, "before_cursor_execute", listener)
+        ledger.load_state(UAJ)
+        event.remove(ledger.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    small = queries(first_plan())
+    more = [_create(person_key(UAJ, Population.STUDENT, str(i)), Population.STUDENT, f"e{i}")
+            for i in range(40)]
+    members = [AddMember(DIV, a.person_key) for a in more]
+    assert queries(Plan(sort_actions(more + members), {"uaj": UAJ, "today": "2025-09-16"})) \
+        == small <= 8
