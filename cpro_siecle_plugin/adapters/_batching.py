@@ -86,7 +86,8 @@ def create_safely(
 
     A create is never blindly retried: after a :class:`HostUnavailableError`, the users
     already on the host (found by idnumber) count as created and only the missing ones are
-    sent once more. A second failure propagates.
+    sent once more, isolated among themselves if refused (so the created ones are never
+    sent again). A second outage propagates.
     """
     try:
         return create(batch)
@@ -96,7 +97,10 @@ def create_safely(
         missing = [u for u in batch if u.idnumber not in found]
         done = BatchResult(ok={u.idnumber: found[u.idnumber] for u in batch
                                if u.idnumber in found})
-        return done.merge(create(missing)) if missing else done
+        if not missing:
+            return done
+        return done.merge(isolate(missing, lambda u: u.idnumber, create,
+                                  batch_size=len(missing)))
 
 
 def check_username(username: str) -> str | None:

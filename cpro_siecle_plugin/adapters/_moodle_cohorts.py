@@ -59,7 +59,10 @@ class MoodleCohorts:
                 found = self.find_cohorts([c.idnumber for c in batch])
                 missing = [c for c in batch if c.idnumber not in found]
                 done = BatchResult(ok={k: v for k, v in found.items()})
-                return done.merge(self._create_cohorts_call(missing)) if missing else done
+                if not missing:
+                    return done
+                return done.merge(isolate(missing, lambda c: c.idnumber,
+                                          self._create_cohorts_call, batch_size=len(missing)))
 
         return isolate(list(cohorts), lambda c: c.idnumber, send, batch_size=self.batch_size)
 

@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["MoodleHost"]
 
+
 class MoodleHost(MoodleCohorts, HostAdapter):
     """Moodle through ``webservice/rest/server.php``; see the module docstring.
 
@@ -89,6 +90,7 @@ class MoodleHost(MoodleCohorts, HostAdapter):
 
     @property
     def role_id(self) -> int | None:
+        """The parent role's numeric id, or ``None`` when configured by shortname."""
         return int(self.parent_role) if self.parent_role.strip().isdigit() else None
 
     def _call(self, operation: str, function: str, params: dict[str, Any], *,
@@ -195,12 +197,9 @@ class MoodleHost(MoodleCohorts, HostAdapter):
                                                              [u.idnumber for u in missing])}
         result = BatchResult(ok={**ok, **found})
         unseen = [u for u in missing if u.idnumber not in found]
-        for chunk in chunks(unseen, len(ok)) if ok else ():
-            try:
-                result = result.merge(self._create_call(chunk))
-            except BatchRefused as refused:  # never let bisection re-send created users
-                result = result.merge(BatchResult(failed={u.idnumber: refused.reason
-                                                          for u in chunk}))
+        if ok and unseen:  # isolated among themselves: created users are never re-sent
+            result = result.merge(isolate(unseen, lambda u: u.idnumber, self._create_call,
+                                          batch_size=len(ok)))
         if not ok:
             result = result.merge(BatchResult(failed={
                 u.idnumber: "non traité par Moodle (requête tronquée par max_input_vars) : "

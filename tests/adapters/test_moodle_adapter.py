@@ -273,3 +273,15 @@ def test_cohorts_are_searched_by_exact_idnumber_when_get_cohorts_is_refused(mood
     moodle.fake.functions.discard("core_cohort_get_cohorts")
     assert moodle.host.find_cohorts(["0001:2A", "0001:ZZ"]) == {"0001:2A": ids["0001:2A"]}
     assert moodle.host.ws_calls["core_cohort_search_cohorts"] == 2
+
+
+def test_timeout_then_refusal_never_reports_created_users_as_failed(moodle):
+    """After a lost reply, a refused re-send is isolated among the users still missing."""
+    moodle.fail_next("core_user_create_users", requests.exceptions.ReadTimeout("t"))
+    moodle.fake.users[3] = {**moodle.fake.users[2], "id": 3, "username": "pris",
+                            "email": "pris@example.org"}
+    users = [NewUser(f"k{i}", f"u.{i}", "x", "A", "B") for i in range(3)]
+    users.append(NewUser("k9", "pris", "x", "A", "B"))
+    moodle.host.calls.clear()
+    result = moodle.host.create_users(users)
+    assert set(result.ok) == {"k0", "k1", "k2"} and list(result.failed) == ["k9"]
