@@ -1,0 +1,115 @@
+"""Take the walkthrough's screenshots: the demo platform driven by headless Chromium.
+
+Run from the repository root: ``.venv/bin/python docs/screenshots/capture.py``.
+Needs Debian's ``chromium`` (``make browser``) and the sample exports in ``../shared``.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+from werkzeug.serving import make_server
+
+from cpro_siecle_plugin.demo import create_app
+
+HERE = Path(__file__).resolve().parent
+SAMPLES = HERE.parents[1] / ".." / "shared" / "siecle-samples"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--lang=fr-FR",
+]
+
+
+def shot(page: Page, name: str, full: bool = False) -> None:
+    """Save the page as ``name``.png (the viewport, or the whole page when ``full``)."""
+    page.screenshot(path=str(HERE / f"{name}.png"), full_page=full)
+    print("saved", name)
+
+
+def upload(page: Page, url: str, files: dict[str, Path]) -> None:
+    """Open an upload page, choose the files and ask for the analysis."""
+    page.goto(url)
+    for field, path in files.items():
+        page.set_input_files(f"#{field}", str(path))
+    page.click("#submit")
+    page.wait_for_load_state()
+
+
+def confirm_and_wait(page: Page) -> None:
+    """Click « Importer les fichiers » and wait for the end of the progress bar."""
+    page.click("form.cpro-import #submit")
+    page.wait_for_selector("#cpro-report:not(.d-none)")
+    page.wait_for_timeout(800)  # let the bar's CSS transition end before the screenshot
+
+
+def walkthrough(page: Page, base: str) -> None:
+    """Visit every page of the flow, saving a screenshot of each."""
+    page.goto(f"{base}/login")
+    page.fill("#username", "admin")
+    page.fill("#password", "admin")
+    shot(page, "01-connexion")
+    page.click("#submit")
+    page.click("a.dropdown-toggle:has-text('Importation SIECLE')")
+    shot(page, "02-accueil-et-menu")
+    admin = f"{base}/admin/cpro-siecle"
+    upload(page, f"{admin}/apprenants/", {"eleves": SAMPLES / "ElevesSansAdresses.xml"})
+    shot(page, "03-eleves-avant-sts-refuses")
+    page.goto(f"{admin}/enseignants/")
+    shot(page, "04-importation-enseignants")
+    upload(page, f"{admin}/enseignants/", {"sts": SAMPLES / "sts_emp_0691234X_2025.xml"})
+    shot(page, "05-analyse-et-apercu-enseignants", full=True)
+    confirm_and_wait(page)
+    shot(page, "06-progression")
+    page.click("#cpro-report")
+    shot(page, "07-rapport-enseignants", full=True)
+    page.goto(f"{admin}/apprenants/")
+    shot(page, "08-importation-apprenants")
+    upload(page, f"{admin}/apprenants/", {"eleves": SAMPLES / "ResponsablesAvecAdresses.xml"})
+    shot(page, "09-mauvais-fichier")
+    upload(
+        page,
+        f"{admin}/apprenants/",
+        {
+            "eleves": SAMPLES / "ElevesSansAdresses.zip",
+            "responsables": SAMPLES / "ResponsablesAvecAdresses.zip",
+        },
+    )
+    shot(page, "10-apercu-apprenants")
+    confirm_and_wait(page)
+    page.click("#cpro-report")
+    shot(page, "11-rapport-apprenants")
+    page.goto(f"{admin}/historique/")
+    shot(page, "12-historique")
+    page.goto(f"{admin}/identifiants/")
+    shot(page, "13-identifiants")
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as instance:
+        server = make_server("127.0.0.1", 0, create_app(instance_path=instance), threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+                page = browser.new_page(viewport={"width": 1200, "height": 800}, locale="fr-FR")
+                page.set_default_timeout(20_000)
+                walkthrough(page, f"http://127.0.0.1:{server.server_port}")
+                browser.close()
+        finally:
+            server.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
