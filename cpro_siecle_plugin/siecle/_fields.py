@@ -34,10 +34,12 @@ class Findings:
         return SourceRef(self.filename, line or None)
 
 
-def parse_date(raw: str | None, iso: bool, what: str, findings: Findings, line: int) -> date | None:
+def parse_date(raw: str | None, iso: bool, what: str, who: str, findings: Findings,
+               line: int) -> date | None:
     """A ``dd/mm/yyyy`` (or ``yyyy-mm-dd`` when ``iso``) date; a bad one is an error.
 
-    :param what: French name of the field, for the message.
+    :param what: French name of the field (``date de naissance de l'élève``).
+    :param who: identifier of the record, appended to ``what`` in the message.
     """
     if raw is None:
         return None
@@ -51,7 +53,8 @@ def parse_date(raw: str | None, iso: bool, what: str, findings: Findings, line: 
         return date(int(year), int(month), int(day))
     except ValueError:
         expected = "aaaa-mm-jj" if iso else "jj/mm/aaaa"
-        findings.error("bad_date", f"{what} invalide : « {raw} » (attendu {expected})", line)
+        findings.error("bad_date", f"{what} {who} invalide : « {raw} » (attendu {expected})",
+                       line)
         return None
 
 

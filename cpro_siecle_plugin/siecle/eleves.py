@@ -12,13 +12,14 @@ from typing import Any, BinaryIO
 from ..domain import ElevesExport, Student
 from ..errors import Problem
 from ._fields import Findings, SchoolFields, identifier, names_present, parse_date, parse_year
-from ._xml import Element, iter_elements, text
+from ._xml import Element, attr, fields, iter_elements
 
 _TAGS: dict[str, str | None] = {
     "UAJ": "PARAMETRES", "ANNEE_SCOLAIRE": "PARAMETRES", "ELEVE": "ELEVES",
     "STRUCTURES_ELEVE": "STRUCTURES", "OPTION": "OPTIONS",
 }
 _INE_FIELDS = ("ID_NATIONAL", "INE_RNIE", "INE_BEA")
+_DIVISION, _GROUPS = 11, 12  # positions in a student row (Student's field order)
 
 
 class _ElevesReader:
@@ -27,8 +28,8 @@ class _ElevesReader:
     def __init__(self, filename: str) -> None:
         self.findings = Findings(filename)
         self.school = SchoolFields()
-        self.students: list[dict[str, Any]] = []
-        self.by_id: dict[str, list[dict[str, Any]]] = {}
+        self.students: list[list[Any]] = []
+        self.by_id: dict[str, list[list[Any]]] = {}
 
     def feed(self, element: Element, line: int) -> None:
         tag = element.tag
@@ -43,35 +44,34 @@ class _ElevesReader:
             self._structures(element, line)
 
     def _eleve(self, element: Element, line: int) -> None:
-        eleve_id = identifier(element, "ELEVE_ID")
+        f = fields(element)
+        eleve_id = attr(element, "ELEVE_ID") or f.get("ELEVE_ID")
         if not eleve_id:
             self.findings.error("missing_id", "élève (ELEVE) sans identifiant ELEVE_ID", line)
             return
-        last = text(element, "NOM_DE_FAMILLE") or text(element, "NOM")
-        first = text(element, "PRENOM")
-        who = f"élève {eleve_id}"
-        names_present(last, first, who, self.findings, line)
-        raw_birth = text(element, "DATE_NAISS")
+        last, first = f.get("NOM_DE_FAMILLE") or f.get("NOM"), f.get("PRENOM")
+        findings = self.findings
+        names_present(last, first, f"élève {eleve_id}", findings, line)
+        raw_birth = f.get("DATE_NAISS")
         if raw_birth is None:
-            self.findings.warning("missing_birth_date", f"{who} ({last} {first}) sans date de "
-                                  "naissance : son mot de passe initial sera tiré au sort", line)
-        ine = next((v for v in (text(element, f) for f in _INE_FIELDS) if v), None)
-        fields = {
-            "eleve_id": eleve_id, "elenoet": identifier(element, "ELENOET"), "ine": ine,
-            "last_name": last or "", "usage_name": text(element, "NOM_USAGE"),
-            "first_name": first or "",
-            "birth_date": parse_date(raw_birth, False, f"date de naissance de l'{who}",
-                                     self.findings, line),
-            "sex": text(element, "CODE_SEXE"),
-            "entry_date": parse_date(text(element, "DATE_ENTREE"), False,
-                                     f"date d'entrée de l'{who}", self.findings, line),
-            "leaving_date": parse_date(text(element, "DATE_SORTIE"), False,
-                                       f"date de sortie de l'{who}", self.findings, line),
-            "mef": text(element, "CODE_MEF"), "email": text(element, "MEL"),
-            "division": None, "groups": [], "line": line,
-        }
-        self.students.append(fields)
-        self.by_id.setdefault(eleve_id, []).append(fields)
+            findings.warning("missing_birth_date", f"élève {eleve_id} ({last} {first}) sans date"
+                             " de naissance : son mot de passe initial sera tiré au sort", line)
+        # A list in Student's field order (far smaller than a dict); division and groups
+        # are filled from STRUCTURES_ELEVE, which come after every ELEVE.
+        row = [
+            eleve_id, attr(element, "ELENOET") or f.get("ELENOET"),
+            next((f[name] for name in _INE_FIELDS if name in f), None),
+            last or "", f.get("NOM_USAGE"), first or "",
+            parse_date(raw_birth, False, "date de naissance de l'élève", eleve_id, findings, line),
+            f.get("CODE_SEXE"),
+            parse_date(f.get("DATE_ENTREE"), False, "date d'entrée de l'élève", eleve_id,
+                       findings, line),
+            parse_date(f.get("DATE_SORTIE"), False, "date de sortie de l'élève", eleve_id,
+                       findings, line),
+            f.get("CODE_MEF"), None, [], f.get("MEL"), line,
+        ]
+        self.students.append(row)
+        self.by_id.setdefault(eleve_id, []).append(row)
 
     def _structures(self, element: Element, line: int) -> None:
         eleve_id = identifier(element, "ELEVE_ID")
@@ -80,29 +80,34 @@ class _ElevesReader:
             self.findings.warning("unknown_student", f"classes et groupes de l'élève "
                                   f"{eleve_id or '(sans ELEVE_ID)'}, absent des ELEVES", line)
             return
-        for structure in element.iterfind("STRUCTURE"):
-            code = text(structure, "CODE_STRUCTURE")
-            kind = (text(structure, "TYPE_STRUCTURE") or "").upper()
+        for structure in element.iterchildren("STRUCTURE"):
+            f = fields(structure)
+            code = f.get("CODE_STRUCTURE")
             if not code:
                 continue
-            for student in targets:
-                if kind == "D":
-                    if student["division"] and student["division"] != code:
-                        self.findings.warning(
-                            "several_divisions", f"élève {eleve_id} dans deux classes "
-                            f"(« {student['division']} » et « {code} ») : la première est "
-                            "retenue", line)
-                        continue
-                    student["division"] = code
-                elif code not in student["groups"]:
-                    student["groups"].append(code)
+            is_division = f.get("TYPE_STRUCTURE", "").upper() == "D"
+            for row in targets:
+                if not is_division:
+                    if code not in row[_GROUPS]:
+                        row[_GROUPS].append(code)
+                elif row[_DIVISION] and row[_DIVISION] != code:
+                    self.findings.warning(
+                        "several_divisions", f"élève {eleve_id} dans deux classes "
+                        f"(« {row[_DIVISION]} » et « {code} ») : la première est retenue", line)
+                else:
+                    row[_DIVISION] = code
 
     def result(self) -> ElevesExport:
-        students = tuple(
-            Student(**{k: v for k, v in s.items() if k not in ("groups", "line")},
-                    groups=tuple(s["groups"]), source=self.findings.source(s["line"]))
-            for s in self.students)
-        return ElevesExport(self.school.freeze(), students, self.findings.filename)
+        source = self.findings.source
+        rows = self.students
+        rows.reverse()
+        self.by_id.clear()
+        students = []
+        while rows:  # consume the rows as records are built: no second copy at the peak
+            row = rows.pop()
+            students.append(Student(*row[:_GROUPS], tuple(row[_GROUPS]), row[_GROUPS + 1],
+                                    source(row[-1])))
+        return ElevesExport(self.school.freeze(), tuple(students), self.findings.filename)
 
 
 def read_eleves(stream: BinaryIO, filename: str) -> tuple[ElevesExport, list[Problem]]:

@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 from ..domain import Guardian, GuardianLink, ResponsablesExport
 from ..errors import Problem
 from ._fields import Findings, SchoolFields, identifier, names_present, parse_int, parse_year
-from ._xml import Element, iter_elements, text
+from ._xml import Element, attr, fields, iter_elements
 
 _TAGS: dict[str, str | None] = {
     "UAJ": "PARAMETRES", "ANNEE_SCOLAIRE": "PARAMETRES", "PERSONNE": "PERSONNES",
@@ -27,11 +27,11 @@ _ADDRESS_LINES = ("LIGNE1_ADRESSE", "LIGNE2_ADRESSE", "LIGNE3_ADRESSE", "LIGNE4_
 
 def _address(element: Element) -> str | None:
     """One line: street lines, then postcode and town, then a foreign town or country."""
-    lines = [v for v in (text(element, tag) for tag in _ADDRESS_LINES) if v]
-    town = " ".join(v for v in (text(element, "CODE_POSTAL"), text(element, "LIBELLE_POSTAL"))
-                    if v)
-    foreign = text(element, "COMMUNE_ETRANGERE")
-    country = text(element, "LL_PAYS")
+    f = fields(element)
+    lines = [f[tag] for tag in _ADDRESS_LINES if tag in f]
+    town = " ".join(v for v in (f.get("CODE_POSTAL"), f.get("LIBELLE_POSTAL")) if v)
+    foreign = f.get("COMMUNE_ETRANGERE")
+    country = f.get("LL_PAYS")
     parts = lines + [p for p in (town, foreign) if p]
     if country and country.upper() != "FRANCE":
         parts.append(country)
@@ -44,7 +44,7 @@ class _ResponsablesReader:
     def __init__(self, filename: str) -> None:
         self.findings = Findings(filename)
         self.school = SchoolFields()
-        self.persons: list[dict[str, Any]] = []
+        self.persons: list[list[Any]] = []
         self.links: list[GuardianLink] = []
         self.addresses: dict[str, str] = {}
 
@@ -66,52 +66,55 @@ class _ResponsablesReader:
                 self.addresses[address_id] = value
 
     def _personne(self, element: Element, line: int) -> None:
-        personne_id = identifier(element, "PERSONNE_ID")
+        f = fields(element)
+        personne_id = attr(element, "PERSONNE_ID") or f.get("PERSONNE_ID")
         if not personne_id:
             self.findings.error("missing_id", "responsable (PERSONNE) sans identifiant "
                                 "PERSONNE_ID", line)
             return
-        last = text(element, "NOM_DE_FAMILLE") or text(element, "NOM")
-        first = text(element, "PRENOM")
+        last = f.get("NOM_DE_FAMILLE") or f.get("NOM")
+        first = f.get("PRENOM")
         names_present(last, first, f"responsable {personne_id}", self.findings, line)
-        code = text(element, "CODE_CIVILITE")
-        self.persons.append({
-            "personne_id": personne_id,
-            "civility": text(element, "LC_CIVILITE") or CIVILITY_CODES.get(code or "", code),
-            "last_name": last or "", "usage_name": text(element, "NOM_USAGE"),
-            "first_name": first or "", "email": text(element, "MEL"),
-            "phone": next((v for v in (text(element, p) for p in _PHONES) if v), None),
-            "address": text(element, "ADRESSE_ID"), "line": line,
-        })
+        code = f.get("CODE_CIVILITE")
+        # A list in Guardian's field order (far smaller than a dict); the address is
+        # resolved at the end, since ADRESSES come after PERSONNES.
+        self.persons.append([
+            personne_id, f.get("LC_CIVILITE") or CIVILITY_CODES.get(code or "", code),
+            last or "", f.get("NOM_USAGE"), first or "", f.get("MEL"),
+            next((f[p] for p in _PHONES if p in f), None), f.get("ADRESSE_ID"), line,
+        ])
 
     def _link(self, element: Element, line: int) -> None:
-        eleve_id, personne_id = text(element, "ELEVE_ID"), text(element, "PERSONNE_ID")
+        f = fields(element)
+        eleve_id, personne_id = f.get("ELEVE_ID"), f.get("PERSONNE_ID")
         if not eleve_id or not personne_id:
             self.findings.error("missing_id", "lien élève–responsable (RESPONSABLE_ELEVE) sans "
                                 "ELEVE_ID ou sans PERSONNE_ID", line)
             return
-        raw_legal, raw_level = text(element, "RESP_LEGAL"), text(element, "NIVEAU_RESPONSABILITE")
+        raw_legal, raw_level = f.get("RESP_LEGAL"), f.get("NIVEAU_RESPONSABILITE")
         legal, level = parse_int(raw_legal), parse_int(raw_level)
         if (raw_legal and legal is None) or (raw_level and level is None):
             self.findings.warning("bad_link_level", f"niveau de responsabilité illisible "
                                   f"(« {raw_legal or raw_level} ») entre l'élève {eleve_id} et "
                                   f"le responsable {personne_id} : lien non légal", line)
         self.links.append(GuardianLink(eleve_id, personne_id, legal, level,
-                                       text(element, "CODE_PARENTE"), self.findings.source(line)))
+                                       f.get("CODE_PARENTE"), self.findings.source(line)))
 
     def result(self) -> ResponsablesExport:
-        known = {p["personne_id"] for p in self.persons}
+        known = {p[0] for p in self.persons}
         for link in self.links:
             if link.personne_id not in known:
                 self.findings.warning("unknown_person", f"lien de l'élève {link.eleve_id} vers "
                                       f"le responsable {link.personne_id}, absent des PERSONNES",
                                       link.source.line if link.source else None)
-        guardians = tuple(
-            Guardian(**{k: v for k, v in p.items() if k not in ("address", "line")},
-                     address=self.addresses.get(p["address"] or ""),
-                     source=self.findings.source(p["line"]))
-            for p in self.persons)
-        return ResponsablesExport(self.school.freeze(), guardians, tuple(self.links),
+        addresses, source, rows = self.addresses, self.findings.source, self.persons
+        rows.reverse()
+        guardians = []
+        while rows:  # consume the rows as records are built: no second copy at the peak
+            row = rows.pop()
+            guardians.append(Guardian(*row[:7], addresses.get(row[7] or ""), source(row[8])))
+        addresses.clear()
+        return ResponsablesExport(self.school.freeze(), tuple(guardians), tuple(self.links),
                                   self.findings.filename)
 
 

@@ -85,8 +85,8 @@ class _StsReader:
         last = text(element, "NOM_USAGE") or text(element, "NOM_PATRONYMIQUE")
         first = text(element, "PRENOM")
         names_present(last, first, f"personnel {sts_id}", self.findings, line)
-        birth = parse_date(text(element, "DATE_NAISSANCE"), True,
-                           f"date de naissance du personnel {sts_id}", self.findings, line)
+        birth = parse_date(text(element, "DATE_NAISSANCE"), True, "date de naissance du personnel",
+                           sts_id, self.findings, line)
         disciplines = tuple(
             Discipline(attr(d, "CODE") or "", text(d, "LIBELLE_COURT") or attr(d, "CODE") or "")
             for d in element.iterfind("DISCIPLINES/DISCIPLINE"))
