@@ -58,6 +58,7 @@ DONE_LABELS = {
 }
 
 MESSAGES: dict[str, str] = {
+    "forbidden": "Accès réservé aux administrateurs de la plateforme.",
     "no_file": "Aucun fichier reçu : choisissez au moins un fichier.",
     "bad_extension": "seuls les fichiers .xml et .zip sont acceptés.",
     "wrong_slot": "ce fichier contient l'{found}, alors qu'on attend ici l'{needed}.",

@@ -42,7 +42,7 @@ class PluginView(BaseView):
         return self.state.is_admin()
 
     def inaccessible_callback(self, name: Any, **kwargs: Any) -> Any:
-        abort(403)
+        abort(403, msg("forbidden"))
 
     def _handle_view(self, name: str, **kwargs: Any) -> Any:
         request.max_content_length = self.state.settings.max_upload_bytes

@@ -30,7 +30,9 @@ POSTS = [STS_URL, STUDENTS_URL, IMPORT_URL, f"{LOGINS_URL}reinitialiser"]
 @pytest.mark.parametrize("url", PAGES)
 def test_non_admin_gets_403_on_every_page(client, url: str) -> None:
     """A user the host does not call an administrator gets 403 on every page."""
-    assert client.get(url).status_code == 403
+    response = client.get(url)
+    assert response.status_code == 403
+    assert "réservé aux administrateurs" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("url", POSTS)
