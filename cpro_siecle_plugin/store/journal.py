@@ -29,9 +29,11 @@ from ..sync.plan import (
     SuspendUser,
     UnlinkGuardian,
 )
-from .tables import CohortRow, GuardianLinkRow, JournalRow, MembershipRow, PersonRow
+from .tables import Base, CohortRow, GuardianLinkRow, JournalRow, MembershipRow, PersonRow
 
 _person_key = operator.attrgetter("person_key")
+#: Core tables: plain inserts skip the ORM's bulk machinery, several times faster.
+_TABLES = Base.metadata.tables
 
 #: Largest IN list sent in one statement.
 CHUNK = 500
@@ -106,7 +108,7 @@ class LedgerJournal:
                                                JournalRow.action_key.in_(part)))
         if statuses:
             stamp = now()
-            s.execute(insert(JournalRow), [
+            s.execute(insert(_TABLES["journal"]), [
                 {"checksum": checksum, "action_key": k, "status": st, "error": err,
                  "updated_at": stamp} for k, (st, err) in statuses.items()
             ])
@@ -118,10 +120,10 @@ class LedgerJournal:
         stamp = now()
         cohorts = by_kind.get(CreateCohort, [])
         if cohorts:
-            s.execute(insert(CohortRow), [self._cohort(d) for d in cohorts])
+            s.execute(insert(_TABLES["cohorts"]), [self._cohort(d) for d in cohorts])
         users = by_kind.get(CreateUser, [])
         if users:
-            s.execute(insert(PersonRow), [self._person(d, stamp) for d in users])
+            s.execute(insert(_TABLES["people"]), [self._person(d, stamp) for d in users])
         self._people(s, by_kind.get(ReactivateUser, []),
                      {"active": True, "suspended": False, "deactivated_on": None})
         self._pairs(s, MembershipRow, by_kind.get(RemoveMember, []), add=False)
@@ -176,7 +178,8 @@ class LedgerJournal:
             rows = s.execute(select(first, second).where(first.in_(part)))
             existing |= {(a, b) for a, b in rows if (a, b) in pairs}
         if add and pairs - existing:
-            s.execute(insert(table), [{cols[0]: a, cols[1]: b} for a, b in pairs - existing])
+            s.execute(insert(_TABLES[table.__tablename__]),
+                      [{cols[0]: a, cols[1]: b} for a, b in pairs - existing])
         for a, b in (existing if not add else ()):
             s.execute(delete(table).where(first == a, second == b))
 
