@@ -52,8 +52,9 @@ from flask import Blueprint, Flask, current_app
 from flask_admin import Admin
 
 from .adapters.base import HostAdapter
+from .adapters.factory import make_host
+from .admin import make_views
 from .admin.jobs import JobRunner
-from .admin.views import make_views
 from .config import DEFAULTS, PREFIX, Settings, settings_from_mapping
 from .errors import PlanError
 from .messages import msg
@@ -164,8 +165,6 @@ class SieclePlugin:
         return state
 
     def _build_state(self, settings: Settings) -> PluginState:
-        from .adapters.factory import make_host
-
         ledger = Ledger(settings.database_url)
         host = self._host or make_host(settings)
         service = SiecleService(settings, ledger, host)

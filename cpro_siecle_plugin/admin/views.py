@@ -14,7 +14,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..domain import ExportKind
 from ..errors import AnalysisError, SiecleError
-from ..messages import CATEGORY, MENU, msg
+from ..messages import CATEGORY, msg
 from .forms import ImportForm, StsUploadForm, StudentsUploadForm
 from .presenters import plan_view, problem_rows, summary_rows
 from .uploads import saved_uploads
@@ -163,17 +163,3 @@ class ImportView(PluginView):
             )
         return jsonify(status)
 
-
-def make_views(state: PluginState) -> list[BaseView]:
-    """One fresh set of views for one app, in menu order (teachers first)."""
-    from .history_views import HistoryView, LoginsView
-
-    return [
-        UploadView(state, MENU["sts"], "cpro_siecle_sts", "cpro-siecle/enseignants"),
-        StudentsUploadView(
-            state, MENU["students"], "cpro_siecle_students", "cpro-siecle/apprenants"
-        ),
-        ImportView(state, "Importation", "cpro_siecle_import", "cpro-siecle/import", visible=False),
-        HistoryView(state, MENU["history"], "cpro_siecle_history", "cpro-siecle/historique"),
-        LoginsView(state, MENU["logins"], "cpro_siecle_logins", "cpro-siecle/identifiants"),
-    ]
