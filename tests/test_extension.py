@@ -74,3 +74,11 @@ def test_plugin_uses_the_app_admin_when_not_given(tmp_path: Path) -> None:
     admin = Admin(app)
     SieclePlugin(app)
     assert any(v.endpoint == "cpro_siecle_sts" for v in admin._views)
+
+
+def test_state_repr_hides_the_secrets(tmp_path: Path) -> None:
+    """The plugin's state never shows the host token or the secret in its repr."""
+    app = _app(tmp_path, CPRO_SIECLE_MOODLE_TOKEN="tok-123456", CPRO_SIECLE_SECRET="sel-987654")
+    SieclePlugin(app, Admin(app))
+    text = repr(get_state(app))
+    assert "tok-123456" not in text and "sel-987654" not in text
