@@ -43,6 +43,14 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Se connecter")
 
 
+class TryAccountForm(FlaskForm):
+    """Checks a platform account's password, as a student or a teacher would log in."""
+
+    username = StringField("Identifiant")
+    password = PasswordField("Mot de passe")
+    submit = SubmitField("Essayer ce compte")
+
+
 def admin_credentials() -> tuple[str, str]:
     """The administrator's login and password, from the environment or the defaults."""
     return (
@@ -60,11 +68,25 @@ class HomeView(AdminIndexView):
     def inaccessible_callback(self, name: Any, **kwargs: Any) -> Any:
         return redirect(url_for("demo_login", next=request.path))
 
-    @expose("/")
+    @expose("/", methods=("GET", "POST"))
     def index(self) -> Any:
         host = get_state().host
         users = host.list_users() if hasattr(host, "list_users") else None
-        return self.render("cpro_siecle/demo_home.html", host=host.name, users=users)
+        form, result = TryAccountForm(), None
+        if users is not None and form.validate_on_submit():
+            result = _try_account(host, form.username.data or "", form.password.data or "")
+        return self.render(
+            "cpro_siecle/demo_home.html", host=host.name, users=users, form=form, result=result
+        )
+
+
+def _try_account(host: Any, username: str, password: str) -> str:
+    """What logging in to the embedded platform with these credentials would do, in French."""
+    if not host.verify_password(username, password):
+        return "Identifiant ou mot de passe incorrect (ou compte suspendu)."
+    if host.must_change_password(username):
+        return "Connexion réussie : la plateforme demande de changer le mot de passe initial."
+    return "Connexion réussie."
 
 
 def _persistent_secret(instance: Path, name: str) -> str:

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from jinja2 import StrictUndefined
 
+from cpro_siecle_plugin.adapters.base import NewUser
 from cpro_siecle_plugin.demo import create_app
 
 
@@ -58,3 +59,21 @@ def test_demo_keeps_its_files_in_the_instance_folder(demo: Flask, tmp_path: Path
     names = {p.name for p in (tmp_path / "instance").iterdir()}
     assert {"cpro_siecle_ledger.sqlite3", "secret_key", "cpro_siecle_secret"} <= names
     assert demo.extensions["cpro_siecle"].settings.host == "embedded"
+
+
+def test_home_page_tries_a_platform_account(demo: Flask) -> None:
+    """An initial password from the report opens the account, with a forced change."""
+    client = demo.test_client()
+    _login(client, "direction", "m0t-de-passe")
+    host = demo.extensions["cpro_siecle"].host
+    host.create_users([NewUser("cpro:x", "lea.martin", "01022009", "Léa", "MARTIN")])
+    page = client.get("/admin/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    answer = client.post(
+        "/admin/", data={"csrf_token": token, "username": "lea.martin", "password": "01022009"}
+    ).get_data(as_text=True)
+    assert "Connexion réussie" in answer and "changer le mot de passe" in answer
+    wrong = client.post(
+        "/admin/", data={"csrf_token": token, "username": "lea.martin", "password": "x"}
+    ).get_data(as_text=True)
+    assert "incorrect" in wrong
