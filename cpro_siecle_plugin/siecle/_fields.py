@@ -102,11 +102,11 @@ class SchoolFields:
         return School(self.uaj, self.year, self.name)
 
 
-def names_present(last: str | None, first: str | None, who: str, findings: Findings,
-                  line: int) -> bool:
-    """Check that both names are there; a missing one is an error naming ``who``."""
+def names_present(last: str | None, first: str | None, what: str, who: str,
+                  findings: Findings, line: int) -> bool:
+    """Check that both names are there; a missing one is an error naming ``what who``."""
+    if last and first:
+        return True
     missing = [label for label, value in (("nom", last), ("prénom", first)) if not value]
-    if missing:
-        findings.error("missing_name", f"{who} sans {' ni '.join(missing)}", line)
-        return False
-    return True
+    findings.error("missing_name", f"{what} {who} sans {' ni '.join(missing)}", line)
+    return False

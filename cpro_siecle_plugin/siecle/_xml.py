@@ -16,14 +16,14 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
-from typing import BinaryIO
+from typing import BinaryIO, TypeAlias
 
 from lxml import etree
 
 from ..errors import XmlError
 
 #: An element handed out by :func:`iter_elements` (readers use it for type hints only).
-Element = etree._Element
+Element: TypeAlias = etree._Element
 
 FORBIDDEN_DTD = (
     "déclaration DTD/entité interdite (<!DOCTYPE> ou <!ENTITY>) : fichier refusé par sécurité"

@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from ..config import Settings
 from ..domain import ExportKind
@@ -67,7 +67,7 @@ class XmlSource:
 class _LimitedReader:
     """Counts the bytes coming out of a zip member and stops at the limits."""
 
-    def __init__(self, raw: BinaryIO, label: str, compressed: int, settings: Settings) -> None:
+    def __init__(self, raw: IO[bytes], label: str, compressed: int, settings: Settings) -> None:
         self._raw = raw
         self._label = label
         self._compressed = max(compressed, 1)

@@ -51,14 +51,14 @@ class _ElevesReader:
             return
         last, first = f.get("NOM_DE_FAMILLE") or f.get("NOM"), f.get("PRENOM")
         findings = self.findings
-        names_present(last, first, f"élève {eleve_id}", findings, line)
+        names_present(last, first, "élève", eleve_id, findings, line)
         raw_birth = f.get("DATE_NAISS")
         if raw_birth is None:
             findings.warning("missing_birth_date", f"élève {eleve_id} ({last} {first}) sans date"
                              " de naissance : son mot de passe initial sera tiré au sort", line)
         # A list in Student's field order (far smaller than a dict); division and groups
         # are filled from STRUCTURES_ELEVE, which come after every ELEVE.
-        row = [
+        row: list[Any] = [
             eleve_id, attr(element, "ELENOET") or f.get("ELENOET"),
             next((f[name] for name in _INE_FIELDS if name in f), None),
             last or "", f.get("NOM_USAGE"), first or "",
@@ -105,8 +105,9 @@ class _ElevesReader:
         students = []
         while rows:  # consume the rows as records are built: no second copy at the peak
             row = rows.pop()
-            students.append(Student(*row[:_GROUPS], tuple(row[_GROUPS]), row[_GROUPS + 1],
-                                    source(row[-1])))
+            students.append(Student(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
+                                    row[7], row[8], row[9], row[10], row[_DIVISION],
+                                    tuple(row[_GROUPS]), row[13], source(row[14])))
         return ElevesExport(self.school.freeze(), tuple(students), self.findings.filename)
 
 

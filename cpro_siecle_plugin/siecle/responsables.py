@@ -74,7 +74,7 @@ class _ResponsablesReader:
             return
         last = f.get("NOM_DE_FAMILLE") or f.get("NOM")
         first = f.get("PRENOM")
-        names_present(last, first, f"responsable {personne_id}", self.findings, line)
+        names_present(last, first, "responsable", personne_id, self.findings, line)
         code = f.get("CODE_CIVILITE")
         # A list in Guardian's field order (far smaller than a dict); the address is
         # resolved at the end, since ADRESSES come after PERSONNES.
@@ -112,7 +112,8 @@ class _ResponsablesReader:
         guardians = []
         while rows:  # consume the rows as records are built: no second copy at the peak
             row = rows.pop()
-            guardians.append(Guardian(*row[:7], addresses.get(row[7] or ""), source(row[8])))
+            guardians.append(Guardian(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
+                                      addresses.get(row[7] or ""), source(row[8])))
         addresses.clear()
         return ResponsablesExport(self.school.freeze(), tuple(guardians), tuple(self.links),
                                   self.findings.filename)

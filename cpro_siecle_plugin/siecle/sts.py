@@ -84,7 +84,7 @@ class _StsReader:
             return
         last = text(element, "NOM_USAGE") or text(element, "NOM_PATRONYMIQUE")
         first = text(element, "PRENOM")
-        names_present(last, first, f"personnel {sts_id}", self.findings, line)
+        names_present(last, first, "personnel", sts_id, self.findings, line)
         birth = parse_date(text(element, "DATE_NAISSANCE"), True, "date de naissance du personnel",
                            sts_id, self.findings, line)
         disciplines = tuple(
@@ -124,12 +124,12 @@ class _StsReader:
         for fields, line in self.staff:
             raw_civility = fields.pop("civility")
             function = fields["function"]
-            services = tuple(
+            taught = tuple(
                 Service(code, subject, self.subjects.get(subject, subject), mode)
                 for code, subject, mode, _ in self.services.get(fields["sts_id"], ()))
             staff.append(Staff(
                 civility=self.civilities.get(raw_civility or "", raw_civility),
-                role=ROLES.get((function or "").upper(), StaffRole.OTHER), services=services,
+                role=ROLES.get((function or "").upper(), StaffRole.OTHER), services=taught,
                 source=self.findings.source(line), **fields))
         subjects = tuple(Subject(code, label) for code, label in self.subjects.items())
         return StsExport(self.school.freeze(), tuple(self.structures), tuple(staff), subjects,
