@@ -93,6 +93,11 @@ def walkthrough(page: Page, base: str) -> None:
     shot(page, "12-historique")
     page.goto(f"{admin}/identifiants/")
     shot(page, "13-identifiants")
+    page.goto(f"{base}/admin/")
+    page.fill("form.cpro-try #username", "louise.bernard")
+    page.fill("form.cpro-try #password", "07112009")
+    page.click("form.cpro-try #submit")
+    shot(page, "14-essai-compte")
 
 
 def main() -> int:
