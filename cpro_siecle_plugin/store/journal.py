@@ -61,12 +61,15 @@ class LedgerJournal:
         self._sessions = sessions
         self.uaj = uaj
         self._birth = dict(extra.get("birth_dates", {}))
+        self._rows: dict[str, set[str]] = {}  # checksum → action keys with a journal row
 
     def statuses(self, checksum: str) -> dict[str, str]:
         with self._sessions() as s:
             rows = s.execute(select(JournalRow.action_key, JournalRow.status)
                              .where(JournalRow.checksum == checksum))
-            return {k: v for k, v in rows}
+            found = {k: v for k, v in rows}
+        self._rows[checksum] = set(found)
+        return found
 
     def mark_pending(self, checksum: str, keys: Sequence[str]) -> None:
         with self._sessions.begin() as s:
@@ -101,17 +104,35 @@ class LedgerJournal:
                 out.update({k: int(v) for k, v in rows if v is not None})
         return out
 
-    @staticmethod
-    def _set(s: Session, checksum: str, statuses: Mapping[str, tuple[str, str | None]]) -> None:
-        for part in chunked(statuses):
-            s.execute(delete(JournalRow).where(JournalRow.checksum == checksum,
-                                               JournalRow.action_key.in_(part)))
-        if statuses:
-            stamp = now()
+    def _set(
+        self, s: Session, checksum: str, statuses: Mapping[str, tuple[str, str | None]]
+    ) -> None:
+        """Write statuses: update the rows this journal knows, insert the others."""
+        known = self._rows.get(checksum)
+        if known is None:  # statuses() not read: rows may exist, replace them
+            for part in chunked(statuses):
+                s.execute(delete(JournalRow).where(JournalRow.checksum == checksum,
+                                                   JournalRow.action_key.in_(part)))
+            known = set()
+        stamp = now()
+        old = [k for k in statuses if k in known]
+        plain = [k for k in old if statuses[k][1] is None]
+        for status in {statuses[k][0] for k in plain}:
+            for part in chunked([k for k in plain if statuses[k][0] == status]):
+                s.execute(update(JournalRow).where(JournalRow.checksum == checksum,
+                                                   JournalRow.action_key.in_(part))
+                          .values(status=status, error=None, updated_at=stamp))
+        for key in (k for k in old if statuses[k][1] is not None):
+            s.execute(update(JournalRow).where(JournalRow.checksum == checksum,
+                                               JournalRow.action_key == key)
+                      .values(status=statuses[key][0], error=statuses[key][1], updated_at=stamp))
+        new = [k for k in statuses if k not in known]
+        if new:
             s.execute(insert(_TABLES["journal"]), [
-                {"checksum": checksum, "action_key": k, "status": st, "error": err,
-                 "updated_at": stamp} for k, (st, err) in statuses.items()
+                {"checksum": checksum, "action_key": k, "status": statuses[k][0],
+                 "error": statuses[k][1], "updated_at": stamp} for k in new
             ])
+        self._rows.setdefault(checksum, set()).update(statuses)
 
     def _effects(self, s: Session, done: Sequence[Done], today: date | None) -> None:
         by_kind: dict[type, list[Done]] = {}

@@ -213,3 +213,22 @@ def test_load_state_uses_a_fixed_number_of_queries(ledger: Ledger) -> None:
     members = [AddMember(DIV, a.person_key) for a in more]
     assert queries(Plan(sort_actions(more + members), {"uaj": UAJ, "today": "2025-09-16"})) \
         == small <= 8
+
+
+def test_journal_statuses_move_from_pending_to_done_or_failed(ledger: Ledger) -> None:
+    """Pending, then done or failed with the reason; a fresh journal object sees it all."""
+    from cpro_siecle_plugin.sync.apply import Done
+
+    plan = first_plan()
+    plan_id = ledger.save_plan(plan, "admin")
+    cohort, user = plan.actions[0], plan.actions[1]
+    for journal in (ledger.journal(plan_id), ledger.journal(plan_id)):
+        journal.mark_pending(plan.checksum, [cohort.key, user.key])
+        journal.record(plan.checksum, [], {cohort.key: "refusée", user.key: "refusé"},
+                       today=None)
+    fresh = ledger.journal(plan_id)
+    assert fresh.statuses(plan.checksum) == {cohort.key: "failed", user.key: "failed"}
+    fresh.mark_pending(plan.checksum, [cohort.key])
+    fresh.record(plan.checksum, [Done(cohort, 7)], {}, today=None)
+    assert ledger.journal(plan_id).statuses(plan.checksum) == {cohort.key: "done",
+                                                               user.key: "failed"}
