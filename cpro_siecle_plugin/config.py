@@ -25,7 +25,10 @@ DEFAULTS: dict[str, Any] = {
     "MOODLE_TOKEN": "",
     #: Domain of placeholder e-mails for accounts without one (Moodle requires an e-mail).
     "MOODLE_NOEMAIL_DOMAIN": "noemail.invalid",
-    #: Short name of the Moodle role assigned to guardians in their child's user context.
+    #: Numeric id of the Moodle role assigned to guardians in their child's user context
+    #: (Site administration > Users > Define roles: the id is in the role's URL). Moodle's
+    #: ``core_role_assign_roles`` takes an id and no web service looks a role up by short name;
+    #: the preflight refuses a non-numeric value with a French message.
     "MOODLE_PARENT_ROLE": "parent",
     #: Seconds before a web-service call is abandoned.
     "MOODLE_TIMEOUT": 30.0,
