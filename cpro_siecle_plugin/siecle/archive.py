@@ -149,7 +149,11 @@ def _zip(file: InputFile) -> Iterator[zipfile.ZipFile]:
 @contextmanager
 def _open_document(file: InputFile, member: str | None, settings: Settings) -> Iterator[BinaryIO]:
     if member is None:
-        with file.path.open("rb") as handle:
+        try:
+            handle = file.path.open("rb")
+        except OSError as exc:
+            raise InputError(file.name, f"fichier illisible ({exc.strerror or exc})") from None
+        with handle:
             yield handle
         return
     label = f"{file.name} ({member})"
@@ -197,7 +201,11 @@ def read_sources(
     :raises WrongSlotError: a document of another export than ``expected``.
     """
     _check_size(file, settings)
-    if is_zip(file.path):
+    try:
+        zipped = is_zip(file.path)
+    except OSError as exc:
+        raise InputError(file.name, f"fichier illisible ({exc.strerror or exc})") from None
+    if zipped:
         with _zip(file) as archive:
             names = [info.filename for info in _xml_members(archive, file.name, settings)]
         pending = [XmlSource(file, ExportKind.STS, name, settings) for name in names]

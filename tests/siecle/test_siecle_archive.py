@@ -177,3 +177,13 @@ def test_upload_larger_than_allowed_is_refused(tmp_path: Path) -> None:
     """The total size of an upload is limited by MAX_UPLOAD_BYTES."""
     with pytest.raises(InputError, match="trop volumineux"):
         read_sources(InputFile(ELEVES, "e.xml"), Settings(max_upload_bytes=1000))
+
+
+def test_unreadable_file_is_refused_in_french(tmp_path: Path) -> None:
+    """A folder given as a file is refused with a message, not an OSError."""
+    folder = tmp_path / "dossier.xml"
+    folder.mkdir()
+    (folder / "x").write_bytes(b"x")
+    with pytest.raises(InputError, match="illisible") as caught:
+        read_sources(InputFile(folder, "dossier.xml"), SETTINGS)
+    assert caught.value.filename == "dossier.xml"

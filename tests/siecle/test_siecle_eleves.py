@@ -60,6 +60,7 @@ def test_iso_8859_15_apostrophes_particles_and_empty_elements() -> None:
     by_id = {s.eleve_id: s for s in export.students}
     assert (by_id["7001"].last_name, by_id["7001"].usage_name) == ("CŒURDEROY", "N'DIAYE")
     assert by_id["7001"].first_name == "Lætitia" and by_id["7002"].first_name == "Œdipe"
+    assert (by_id["7004"].last_name, by_id["7004"].first_name) == ("O'CONNOR", "Cœlestine")
     assert by_id["7002"].last_name == "DE LA FONTAINE" and by_id["7002"].usage_name is None
     assert by_id["7003"].ine is None and by_id["7003"].birth_date is None
     assert by_id["7001"].email == "laetitia.coeur@exemple.fr"
