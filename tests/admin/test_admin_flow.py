@@ -85,3 +85,11 @@ def test_report_downloads_as_csv_and_pdf(admin_client, ui, sts_done) -> None:
 def test_unknown_run_is_404(admin_client, ui) -> None:
     """A report that does not exist is a 404, not a 500."""
     assert admin_client.get(f"{ui.HISTORY_URL}999").status_code == 404
+
+
+def test_unknown_job_sends_to_the_history(admin_client, ui) -> None:
+    """A progress page the server no longer knows (restart) points to the history."""
+    response = admin_client.get(f"{ui.IMPORT_URL}inconnu", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "plus suivie" in html
+    assert admin_client.get(f"{ui.IMPORT_URL}inconnu/status").status_code == 404
