@@ -101,3 +101,12 @@ def test_error_messages_name_file_line_and_counts() -> None:
                         "balise fermante manquante")
     brake = SafetyBrakeError("élèves", 80, 100, 0.3)
     assert "80" in str(brake) and "100" in str(brake) and "30 %" in str(brake)
+
+
+def test_package_exports_the_plugin_lazily() -> None:
+    """``SieclePlugin`` is the public entry point, importable from the package root."""
+    import cpro_siecle_plugin
+    from cpro_siecle_plugin.extension import SieclePlugin
+
+    assert cpro_siecle_plugin.SieclePlugin is SieclePlugin
+    assert "SieclePlugin" in cpro_siecle_plugin.__all__
