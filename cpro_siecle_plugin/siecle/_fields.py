@@ -43,6 +43,11 @@ def parse_date(raw: str | None, iso: bool, what: str, who: str, findings: Findin
     """
     if raw is None:
         return None
+    if not iso and len(raw) == 10 and raw[2] == raw[5] == "/":  # the usual case, quickly
+        try:
+            return date(int(raw[6:]), int(raw[3:5]), int(raw[:2]))
+        except ValueError:
+            pass
     try:
         if iso:
             year, month, day = raw.split("-")

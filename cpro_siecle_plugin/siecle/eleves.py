@@ -18,7 +18,6 @@ _TAGS: dict[str, str | None] = {
     "UAJ": "PARAMETRES", "ANNEE_SCOLAIRE": "PARAMETRES", "ELEVE": "ELEVES",
     "STRUCTURES_ELEVE": "STRUCTURES", "OPTION": "OPTIONS",
 }
-_INE_FIELDS = ("ID_NATIONAL", "INE_RNIE", "INE_BEA")
 _DIVISION, _GROUPS = 11, 12  # positions in a student row (Student's field order)
 
 
@@ -60,7 +59,7 @@ class _ElevesReader:
         # are filled from STRUCTURES_ELEVE, which come after every ELEVE.
         row: list[Any] = [
             eleve_id, attr(element, "ELENOET") or f.get("ELENOET"),
-            next((f[name] for name in _INE_FIELDS if name in f), None),
+            f.get("ID_NATIONAL") or f.get("INE_RNIE") or f.get("INE_BEA"),
             last or "", f.get("NOM_USAGE"), first or "",
             parse_date(raw_birth, False, "date de naissance de l'élève", eleve_id, findings, line),
             f.get("CODE_SEXE"),

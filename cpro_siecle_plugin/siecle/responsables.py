@@ -21,7 +21,6 @@ _TAGS: dict[str, str | None] = {
 }
 #: CODE_CIVILITE when no LC_CIVILITE label is given.
 CIVILITY_CODES = {"1": "M.", "2": "MME", "3": "MLLE"}
-_PHONES = ("TEL_PORTABLE", "TEL_PERSONNEL", "TEL_PROFESSIONNEL")
 _ADDRESS_LINES = ("LIGNE1_ADRESSE", "LIGNE2_ADRESSE", "LIGNE3_ADRESSE", "LIGNE4_ADRESSE")
 
 
@@ -81,7 +80,8 @@ class _ResponsablesReader:
         self.persons.append([
             personne_id, f.get("LC_CIVILITE") or CIVILITY_CODES.get(code or "", code),
             last or "", f.get("NOM_USAGE"), first or "", f.get("MEL"),
-            next((f[p] for p in _PHONES if p in f), None), f.get("ADRESSE_ID"), line,
+            f.get("TEL_PORTABLE") or f.get("TEL_PERSONNEL") or f.get("TEL_PROFESSIONNEL"),
+            f.get("ADRESSE_ID"), line,
         ])
 
     def _link(self, element: Element, line: int) -> None:
