@@ -7,7 +7,7 @@ Hierarchy::
     │   ├── ArchiveError             zip problems: bomb, slip, truncated, too many members
     │   ├── XmlError                 not well-formed, DTD/entities, wrong root element
     │   └── WrongSlotError           a file of one export put where another was expected
-    ├── AnalysisError                cross-file checks found blocking problems (carries every problem)
+    ├── AnalysisError                cross-file checks found blocking problems (carries them all)
     ├── PlanError                    a plan cannot be computed, stored or applied
     │   ├── SafetyBrakeError         too many deactivations/deletions without force
     │   ├── ChecksumMismatchError    the plan to apply is not the one previewed

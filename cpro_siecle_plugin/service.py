@@ -23,7 +23,7 @@ from .siecle.archive import InputFile
 from .store import Ledger, RunRecord
 from .store.report_data import report_from_data, report_to_data
 from .sync.apply import ApplyOutcome, apply_plan
-from .sync.credentials import derived_password, staff_password, student_password
+from .sync.credentials import initial_password
 from .sync.desired import desired_state
 from .sync.plan import CreateUser, Plan
 from .sync.planner import compute_plan
@@ -272,12 +272,8 @@ class SiecleService:
         person = self.ledger.person(person_key)
         if person is None or person.host_id is None:
             raise PlanError("Compte inconnu : impossible de réinitialiser son mot de passe.")
-        if person.population == Population.GUARDIAN.value or person.birth_date is None:
-            password = derived_password(self.settings.secret, person.key)
-        elif person.population == Population.STUDENT.value:
-            password = student_password(person.birth_date)
-        else:
-            password = staff_password(person.birth_date)
+        password = initial_password(person.population, person.birth_date, person.key,
+                                    self.settings.secret)
         self.host.set_password(person.host_id, password)
         log.info("Mot de passe réinitialisé pour %s.", person.username)
         return password

@@ -140,3 +140,18 @@ def derived_password(secret: str, key: str) -> str:
         number, index = divmod(number, len(_ALPHABET))
         middle.append(_ALPHABET[index])
     return _LETTERS[first] + "".join(middle) + _DIGITS[last]
+
+
+def initial_password(population: str, birth_date: date | None, key: str, secret: str) -> str:
+    """The initial password of a person, by the one rule of the platform.
+
+    Students: ``jjmmaaaa``; staff: ``aaaa-mm-jj``; guardians, and anyone without a birth
+    date: :func:`derived_password`. Used at creation and for a password reset.
+
+    :param population: a :class:`~cpro_siecle_plugin.sync.state.Population` value.
+    """
+    if population == "guardian" or birth_date is None:
+        return derived_password(secret, key)
+    if population == "student":
+        return student_password(birth_date)
+    return staff_password(birth_date)

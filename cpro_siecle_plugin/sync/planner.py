@@ -15,7 +15,7 @@ from typing import Any
 
 from ..config import Settings
 from ..domain import Snapshot, Structure
-from .credentials import derived_password, make_username, staff_password, student_password
+from .credentials import initial_password, make_username
 from .desired import Desired, Wanted, desired_state
 from .plan import (
     Action,
@@ -95,11 +95,8 @@ def _cohort_actions(
 
 
 def _password(person: Wanted, settings: Settings) -> str:
-    if person.population is Population.GUARDIAN or person.birth_date is None:
-        return derived_password(settings.secret, person.key)
-    if person.population is Population.STUDENT:
-        return student_password(person.birth_date)
-    return staff_password(person.birth_date)
+    return initial_password(person.population.value, person.birth_date, person.key,
+                            settings.secret)
 
 
 def _creations(new: Iterable[Wanted], state: LedgerState, settings: Settings) -> Iterator[Action]:

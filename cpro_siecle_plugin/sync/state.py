@@ -12,7 +12,7 @@ from datetime import date
 
 
 class Population(enum.Enum):
-    """Which file feeds a person: staff from STS, students from Eleves, guardians from Responsables."""
+    """Which file feeds a person: staff (STS), students (Eleves), guardians (Responsables)."""
 
     STUDENT = "student"
     TEACHER = "teacher"
