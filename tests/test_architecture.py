@@ -40,7 +40,8 @@ def _imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = list(rel[: len(rel) - node.level])
-                mod = ".".join(["cpro_siecle_plugin", *base] + ([node.module] if node.module else []))
+                extra = [node.module] if node.module else []
+                mod = ".".join(["cpro_siecle_plugin", *base, *extra])
                 if node.module is None:
                     names.update(f"{mod}.{a.name}" for a in node.names)
                 else:
