@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import cached_property
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar
@@ -260,7 +261,7 @@ class Plan:
     def _body(self) -> dict[str, Any]:
         return {"meta": dict(self.meta), "actions": [a.to_data() for a in self.actions]}
 
-    @property
+    @cached_property
     def checksum(self) -> str:
         """SHA-256 of the canonical JSON of the plan: what the admin previewed."""
         canonical = json.dumps(self._body(), sort_keys=True, ensure_ascii=False,
@@ -283,9 +284,10 @@ class Plan:
         """
         plan = cls(actions=tuple(action_from_data(a) for a in data.get("actions", ())),
                    meta=dict(data.get("meta", {})))
+        actual = plan.checksum
         for wanted in (data.get("checksum"), expected_checksum):
-            if wanted is not None and wanted != plan.checksum:
-                raise ChecksumMismatchError(wanted, plan.checksum)
+            if wanted is not None and wanted != actual:
+                raise ChecksumMismatchError(wanted, actual)
         return plan
 
 
