@@ -263,3 +263,26 @@ def test_importing_sts_alone_never_touches_students(service: SiecleService) -> N
     imported(service, STS, ELEVES, RESP)
     preview = service.preview(files(STS), "admin")
     assert preview.plan.is_empty
+
+
+def _next_year(path: Path, tmp_path: Path) -> Path:
+    """``path`` rewritten as an export of school year 2026."""
+    text = path.read_bytes().decode("iso-8859-15")
+    text = text.replace('ANNEE="2025"', 'ANNEE="2026"')
+    text = text.replace("<ANNEE_SCOLAIRE>2025<", "<ANNEE_SCOLAIRE>2026<")
+    out = tmp_path / "2026" / path.name
+    out.parent.mkdir(exist_ok=True)
+    out.write_bytes(text.encode("iso-8859-15"))
+    return out
+
+
+def test_graduates_at_year_change_pass_even_when_sts_came_first(
+    service: SiecleService, tmp_path: Path
+) -> None:
+    """A third of students leaving brakes within a year, not at a year change after STS."""
+    imported(service, STS, ELEVES, RESP)
+    fewer = eleves_without(tmp_path, keep=18)  # 9 of the 25 active students gone: 36 %
+    assert service.preview(files(fewer), "admin").brake["triggered"]
+    imported(service, _next_year(STS, tmp_path))
+    preview = service.preview(files(_next_year(fewer, tmp_path)), "admin")
+    assert preview.brake["year_change"] and not preview.brake["triggered"]

@@ -66,7 +66,10 @@ def _update_school(s: Session, plan: PlanRow) -> None:
         school = SchoolRow(uaj=plan.uaj, has_sts_import=False, version=0)
         s.add(school)
     year = meta.get("year")
-    if isinstance(year, int) and (school.last_year is None or year >= school.last_year):
+    # As in sync.fold: only an Eleves import moves the school to a new year, since the
+    # year-change threshold of the brake is about students leaving (STS often comes first).
+    if (isinstance(year, int) and "eleves" in meta.get("populations", ())
+            and (school.last_year is None or year >= school.last_year)):
         school.last_year = year
     name = plan.extra.get("school_name")
     if name:
