@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import cached_property
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
+from functools import cached_property
 from typing import Any, ClassVar
 
 from ..errors import ChecksumMismatchError, PlanError
