@@ -8,7 +8,9 @@ analysis is pure: ``today`` is a parameter and nothing but the given files is re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+import gc
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, BinaryIO
@@ -83,8 +85,25 @@ def _sources(files: Sequence[InputFile], settings: Settings,
     return found
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while reading.
+
+    The readers create tens of thousands of records without reference cycles; the collector
+    would scan them over and over for nothing (about a fifth of the reading time). It is
+    switched back on afterwards, and only if it was on.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _read(source: XmlSource) -> tuple[Any, list[Problem]]:
-    with source.open() as stream:
+    with source.open() as stream, _collector_paused():
         return _READERS[source.kind](stream, source.label)
 
 
