@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Flask, current_app
@@ -157,9 +157,6 @@ class SieclePlugin:
         for key, default in DEFAULTS.items():
             app.config.setdefault(PREFIX + key, os.environ.get(PREFIX + key, default))
         settings = settings_from_mapping(app.config)
-        if not settings.secret and app.config.get("SECRET_KEY"):
-            # Guardians' initial passwords derive from a secret; the app's own one will do.
-            settings = replace(settings, secret=str(app.config["SECRET_KEY"]))
         state = self._build_state(settings)
         app.extensions[EXTENSION_KEY] = state
         templates = Blueprint(EXTENSION_KEY, __name__, template_folder="admin/templates")

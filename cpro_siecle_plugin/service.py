@@ -70,6 +70,8 @@ class SiecleService:
     def __init__(
         self, settings: Settings, ledger: Ledger, host: HostAdapter, *, today: date | None = None
     ) -> None:
+        if not settings.secret:
+            settings = replace(settings, secret=ledger.secret())
         self.settings = settings
         self.ledger = ledger
         self.host = host

@@ -83,15 +83,3 @@ def test_state_repr_hides_the_secrets(tmp_path: Path) -> None:
     text = repr(get_state(app))
     assert "tok-123456" not in text and "sel-987654" not in text
 
-
-def test_guardian_password_secret_falls_back_to_the_app_secret_key(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Without CPRO_SIECLE_SECRET, derived passwords use the app's SECRET_KEY, not nothing."""
-    monkeypatch.delenv("CPRO_SIECLE_SECRET", raising=False)
-    app = _app(tmp_path)
-    SieclePlugin(app, Admin(app))
-    assert get_state(app).settings.secret == "x"
-    other = _app(tmp_path, "own", CPRO_SIECLE_SECRET="mine")
-    SieclePlugin(other, Admin(other))
-    assert get_state(other).settings.secret == "mine"

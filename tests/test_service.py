@@ -286,3 +286,16 @@ def test_graduates_at_year_change_pass_even_when_sts_came_first(
     imported(service, _next_year(STS, tmp_path))
     preview = service.preview(files(_next_year(fewer, tmp_path)), "admin")
     assert preview.brake["year_change"] and not preview.brake["triggered"]
+
+
+def test_without_a_configured_secret_the_ledger_keeps_one(tmp_path: Path) -> None:
+    """Guardians' passwords never derive from an empty secret, and stay stable across runs."""
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    first = Ledger(url)
+    secret = SiecleService(Settings(host="memory"), first, MemoryHost()).settings.secret
+    first.close()
+    again = Ledger(url)
+    assert len(secret) == 64
+    assert SiecleService(Settings(host="memory"), again, MemoryHost()).settings.secret == secret
+    assert SiecleService(Settings(secret="mine"), again, MemoryHost()).settings.secret == "mine"
+    again.close()

@@ -13,12 +13,14 @@ ledger keeps birth dates, not passwords, for password resets.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from ..errors import ChecksumMismatchError, PlanError
@@ -30,7 +32,7 @@ from .locks import STALE_AFTER, school_lock
 from .migrate import make_engine, upgrade
 from .records import PersonRecord, PlanRecord, RunRecord, SchoolRecord
 from .runs import finish_run, run_record
-from .tables import PlanRow, RunRow, SchoolRow
+from .tables import PlanRow, RunRow, SchoolRow, SecretRow
 
 DEFAULT_URL = "sqlite:///cpro_siecle.sqlite3"
 
@@ -53,6 +55,24 @@ class Ledger:
     def close(self) -> None:
         """Release the database connections."""
         self.engine.dispose()
+
+    def secret(self, name: str = "passwords") -> str:
+        """A random secret generated on first use and kept in the ledger ever after.
+
+        Used when ``CPRO_SIECLE_SECRET`` is not set, so guardians' derived passwords are
+        never guessable and stay the same from one run (or process) to the next.
+        """
+        with self.sessions() as s:
+            row = s.get(SecretRow, name)
+            if row is not None:
+                return row.value
+        try:
+            with self.sessions.begin() as s:
+                s.add(SecretRow(name=name, value=secrets.token_hex(32)))
+        except IntegrityError:  # another process created it first: use theirs
+            pass
+        with self.sessions() as s:
+            return s.get_one(SecretRow, name).value
 
     # -- state ------------------------------------------------------------------------------
 

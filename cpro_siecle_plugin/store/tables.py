@@ -160,3 +160,11 @@ class LockRow(Base):
     holder: Mapped[str] = mapped_column(String(100))
     token: Mapped[str] = mapped_column(String(40))
     since: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SecretRow(Base):
+    """A secret the ledger generated once and keeps (guardians' password derivation)."""
+
+    __tablename__ = "secrets"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
