@@ -29,7 +29,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (4000, 40000)
-RUNS = 5
+RUNS = 7
 MB = 1024 * 1024
 
 
