@@ -36,7 +36,7 @@ class StaffRole(enum.Enum):
     OTHER = "other"  # any other or missing function: kept, never dropped silently
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceRef:
     """Where a record was read: file name (as given by the admin) and line."""
 
@@ -44,7 +44,7 @@ class SourceRef:
     line: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class School:
     """A school and school year as an export declares them (year 2025 = 2025-2026)."""
 
@@ -53,7 +53,7 @@ class School:
     name: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Subject:
     """A subject of the STS nomenclature (MATIERE)."""
 
@@ -61,7 +61,7 @@ class Subject:
     label: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Structure:
     """A division (class) or a group from STS; ``divisions`` only for groups."""
 
@@ -72,7 +72,7 @@ class Structure:
     source: SourceRef | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Discipline:
     """A staff member's discipline (DISCIPLINE CODE, LIBELLE_COURT)."""
 
@@ -80,7 +80,7 @@ class Discipline:
     label: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Service:
     """A teacher teaching ``subject_code`` in division or group ``structure_code``."""
 
@@ -90,7 +90,7 @@ class Service:
     course_mode: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Staff:
     """A staff member (INDIVIDU) with the services that name them."""
 
@@ -112,7 +112,7 @@ class Staff:
         return tuple(sorted({s.structure_code for s in self.services}))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StsExport:
     """Everything read from one sts_emp file."""
 
@@ -123,7 +123,7 @@ class StsExport:
     filename: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Student:
     """A student (ELEVE) with the division and groups of STRUCTURES_ELEVE."""
 
@@ -148,7 +148,7 @@ class Student:
         return self.leaving_date is not None and self.leaving_date <= today
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ElevesExport:
     """Everything read from one ElevesSansAdresses (or ElevesAvecAdresses) file."""
 
@@ -157,7 +157,7 @@ class ElevesExport:
     filename: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Guardian:
     """A person of the Responsables file (PERSONNE)."""
 
@@ -172,7 +172,7 @@ class Guardian:
     source: SourceRef | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GuardianLink:
     """A student–person link (RESPONSABLE_ELEVE)."""
 
@@ -191,7 +191,7 @@ class GuardianLink:
         return self.niveau == 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResponsablesExport:
     """Everything read from one ResponsablesAvecAdresses file."""
 
@@ -201,7 +201,7 @@ class ResponsablesExport:
     filename: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """What the files given to one import say, checked and joined.
 
