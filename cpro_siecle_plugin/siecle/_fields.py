@@ -102,6 +102,20 @@ class SchoolFields:
     year: int | None = None
     name: str | None = None
 
+    def read_siecle(self, element: Element, findings: Findings, line: int) -> bool:
+        """Take a SIECLE ``PARAMETRES`` child (``UAJ``, ``ANNEE_SCOLAIRE``) if it is one.
+
+        :returns: whether ``element`` was one of them.
+        """
+        value = (element.text or "").strip() or None
+        if element.tag == "UAJ":
+            self.uaj = value
+        elif element.tag == "ANNEE_SCOLAIRE":
+            self.year = parse_year(value, findings, line)
+        else:
+            return False
+        return True
+
     def freeze(self) -> School:
         """The frozen ``School`` record."""
         return School(self.uaj, self.year, self.name)

@@ -11,7 +11,7 @@ from typing import Any, BinaryIO
 
 from ..domain import ElevesExport, Student
 from ..errors import Problem
-from ._fields import Findings, SchoolFields, identifier, names_present, parse_date, parse_year
+from ._fields import Findings, SchoolFields, identifier, names_present, parse_date
 from ._xml import Element, attr, fields, iter_elements
 
 _TAGS: dict[str, str | None] = {
@@ -32,12 +32,9 @@ class _ElevesReader:
 
     def feed(self, element: Element, line: int) -> None:
         tag = element.tag
-        if tag == "UAJ":
-            self.school.uaj = (element.text or "").strip() or None
-        elif tag == "ANNEE_SCOLAIRE":
-            self.school.year = parse_year((element.text or "").strip() or None,
-                                          self.findings, line)
-        elif tag == "ELEVE":
+        if self.school.read_siecle(element, self.findings, line):
+            return
+        if tag == "ELEVE":
             self._eleve(element, line)
         elif tag == "STRUCTURES_ELEVE":
             self._structures(element, line)

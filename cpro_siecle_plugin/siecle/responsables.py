@@ -12,7 +12,7 @@ from typing import Any, BinaryIO
 
 from ..domain import Guardian, GuardianLink, ResponsablesExport
 from ..errors import Problem
-from ._fields import Findings, SchoolFields, identifier, names_present, parse_int, parse_year
+from ._fields import Findings, SchoolFields, identifier, names_present, parse_int
 from ._xml import Element, attr, fields, iter_elements
 
 _TAGS: dict[str, str | None] = {
@@ -49,12 +49,9 @@ class _ResponsablesReader:
 
     def feed(self, element: Element, line: int) -> None:
         tag = element.tag
-        if tag == "UAJ":
-            self.school.uaj = (element.text or "").strip() or None
-        elif tag == "ANNEE_SCOLAIRE":
-            self.school.year = parse_year((element.text or "").strip() or None,
-                                          self.findings, line)
-        elif tag == "PERSONNE":
+        if self.school.read_siecle(element, self.findings, line):
+            return
+        if tag == "PERSONNE":
             self._personne(element, line)
         elif tag == "RESPONSABLE_ELEVE":
             self._link(element, line)
