@@ -21,7 +21,7 @@ browser:
 run: setup
 	$(VENV)/bin/cpro-siecle serve
 
-test: setup browser
+test: setup browser lint
 	$(VENV)/bin/pytest -n 2 -q
 
 bench: setup
@@ -29,3 +29,4 @@ bench: setup
 
 lint: setup
 	$(VENV)/bin/ruff check cpro_siecle_plugin tests bench
+	$(VENV)/bin/mypy --strict cpro_siecle_plugin

@@ -183,4 +183,5 @@ def _registered_admin(app: Flask) -> Admin:
 
 def get_state(app: Flask | None = None) -> PluginState:
     """The plugin's state for ``app`` (default: the current app)."""
-    return (app or current_app).extensions[EXTENSION_KEY]
+    state: PluginState = (app or current_app).extensions[EXTENSION_KEY]
+    return state

@@ -109,7 +109,7 @@ def _parse(
 ) -> Iterator[tuple[str, Element]]:
     """Raw hardened iterparse over ``stream`` (errors not yet translated)."""
     guarded = _PrologGuard(stream, filename)
-    return etree.iterparse(guarded, events=events, tag=tags, **_parser_args())  # type: ignore[call-overload,no-any-return]
+    return etree.iterparse(guarded, events=events, tag=tags, **_parser_args())  # type: ignore[no-any-return]
 
 
 @contextmanager
@@ -131,7 +131,7 @@ def root_tag(stream: BinaryIO, filename: str) -> str:
     with _translated(filename):
         for _event, element in _parse(stream, filename, ("start",), None):
             _check_docinfo(element, filename)
-            return etree.QName(element).localname
+            return str(etree.QName(element).localname)
     raise XmlError(filename, "ce n'est pas un document XML (aucun élément racine lisible)")
 
 
@@ -203,4 +203,4 @@ def attr(element: Element, name: str) -> str | None:
 
 def local_name(element: Element) -> str:
     """Tag name without namespace."""
-    return etree.QName(element).localname
+    return str(etree.QName(element).localname)

@@ -9,7 +9,7 @@ teacher id and attached when the file is done (staff lists are small).
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ..domain import Discipline, Service, Staff, StaffRole, Structure, StsExport, Subject
 from ..errors import Problem
@@ -51,7 +51,7 @@ class _StsReader:
         self.school = SchoolFields()
         self.subjects: dict[str, str] = {}
         self.civilities: dict[str, str] = {}
-        self.staff: list[tuple[dict, int]] = []
+        self.staff: list[tuple[dict[str, Any], int]] = []
         self.structures: list[Structure] = []
         self.services: dict[str, list[tuple[str, str, str | None, int]]] = defaultdict(list)
 
