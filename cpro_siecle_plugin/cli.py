@@ -21,7 +21,7 @@ import click
 
 from . import __version__
 from .config import Settings, settings_from_mapping
-from .errors import SiecleError
+from .errors import SafetyBrakeError, SiecleError
 from .siecle.analyse import Analysis, analyse_files
 from .siecle.archive import InputFile
 
@@ -226,7 +226,12 @@ def apply_command(files: tuple[Path, ...], force: bool, today: date,
         service = _service(host_name, today)
         preview = service.preview([InputFile(p, p.name) for p in files], user)
         click.echo(plan_summary(preview.plan) + "\n")
-        outcome = service.apply(preview.plan_id, preview.checksum, user, force=force)
+        try:
+            outcome = service.apply(preview.plan_id, preview.checksum, user, force=force)
+        except SafetyBrakeError as exc:
+            click.echo(f"Erreur : {exc}\nEn ligne de commande, « forcer » s'écrit : relancez "
+                       "la même commande avec --force.", err=True)
+            sys.exit(EXIT_REFUSED)
         click.echo(report_text(service.report(outcome.run_id)))
     if not outcome.ok:
         click.echo(f"Importation incomplète : {outcome.error or ''} "
