@@ -99,10 +99,16 @@ def _password(person: Wanted, settings: Settings) -> str:
                             settings.secret)
 
 
+#: Who gets the plain login first when homonyms arrive in one import: staff, then students,
+#: then guardians (a teacher's login must not depend on a parent imported at the same time).
+_LOGIN_PRIORITY = {"sts": 0, "eleves": 1, "responsables": 2}
+
+
 def _creations(new: Iterable[Wanted], state: LedgerState, settings: Settings) -> Iterator[Action]:
-    """Accounts of new people, logins given in person-key order, and their cohorts."""
+    """Accounts of new people, logins given staff first, then students, then guardians, each
+    in person-key order, and their cohorts."""
     taken = set(state.taken_usernames) | {p.username for p in state.people.values()}
-    for person in sorted(new, key=lambda p: p.key):
+    for person in sorted(new, key=lambda p: (_LOGIN_PRIORITY[p.population.source], p.key)):
         username = make_username(
             person.firstname, person.lastname, taken, settings.login_max_length
         )

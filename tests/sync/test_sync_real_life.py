@@ -1,0 +1,52 @@
+"""What a school meets first in real life: mixed roles, partial imports, renumbered students."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from sync_factories import gkey, guardian, link, plan_and_apply, skey, snapshot, tkey
+from test_sync_planner import GUARDIANS, LINKS, STUDENTS, created, full
+
+from cpro_siecle_plugin.sync.plan import DeactivateUser, ReactivateUser
+
+
+def test_guardian_who_is_also_a_teacher_keeps_two_separate_accounts() -> None:
+    """A teacher who is also a parent has a staff and a guardian account; the teacher, being
+    staff, keeps the plain login; losing the guardian role never suspends the teacher."""
+    parent = guardian("505", "Anne", "MARTIN")  # same name as teacher T1
+    plan, state = plan_and_apply(
+        full(guardians=(*GUARDIANS, parent), links=(*LINKS, link("1003", "505"))))
+    users = created(plan)
+    assert users[tkey("T1")].username == "anne.martin"
+    assert users[gkey("505")].username == "anne.martin2"
+    assert users[tkey("T1")].idnumber != users[gkey("505")].idnumber
+    plan, _ = plan_and_apply(full(), state)
+    assert [(type(a), a.person_key) for a in plan.actions] == [  # type: ignore[attr-defined]
+        (DeactivateUser, gkey("505"))]
+
+
+def test_eleves_alone_after_responsables_leaves_guardians_to_their_own_file() -> None:
+    """A student leaving with Eleves alone keeps their guardians until Responsables comes; the
+    same Responsables file then suspends the guardian who has no present student left."""
+    _, state = plan_and_apply(full())
+    without = tuple(s for s in STUDENTS if s.eleve_id != "1003")
+    plan, state = plan_and_apply(snapshot(students=without), state)
+    assert {a.person_key for a in plan.actions} == {skey("1003")}  # type: ignore[attr-defined]
+    plan, _ = plan_and_apply(snapshot(guardians=GUARDIANS, links=LINKS), state)
+    assert plan.actions == (DeactivateUser(
+        gkey("502"), "guardian", "awa.chevalier", suspend=True,
+        reason="n'est plus responsable légal d'un élève présent"),)
+
+
+def test_returner_under_a_new_eleve_id_gets_the_same_account_back() -> None:
+    """A student who left and comes back months later under a new ELEVE_ID, same INE, is
+    reactivated, not created twice."""
+    _, state = plan_and_apply(full())
+    without = tuple(s for s in STUDENTS if s.eleve_id != "1003")
+    _, state = plan_and_apply(snapshot(students=without), state)
+    back = replace(STUDENTS[2], eleve_id="2003")
+    plan, _ = plan_and_apply(snapshot(students=(*without, back)), state, today=date(2026, 3, 1))
+    assert [type(a) for a in plan.actions][0] is ReactivateUser
+    assert not created(plan)
+    assert {a.person_key for a in plan.actions} == {skey("1003")}  # type: ignore[attr-defined]
