@@ -299,3 +299,25 @@ def test_without_a_configured_secret_the_ledger_keeps_one(tmp_path: Path) -> Non
     assert SiecleService(Settings(host="memory"), again, MemoryHost()).settings.secret == secret
     assert SiecleService(Settings(secret="mine"), again, MemoryHost()).settings.secret == "mine"
     again.close()
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 4, 5])
+@pytest.mark.parametrize("lost_reply", [False, True], ids=["refused", "timeout-after-write"])
+def test_interrupted_import_run_again_from_the_files_finishes_without_duplicates(
+    service: SiecleService, host: MemoryHost, k: int, lost_reply: bool
+) -> None:
+    """What the CLI does after an outage: the same files previewed and applied again plan
+    only what is left; the host ends with every account exactly once."""
+    preview = service.preview(files(STS, ELEVES, RESP), "admin")
+    wanted = {a.idnumber for a in preview.plan.of_kind(CreateUser)}
+    host.fail_after, host.apply_failed_writes = k, lost_reply
+    assert not service.apply(preview.plan_id, preview.checksum, "admin").complete
+    host.fail_after = None
+    again = service.preview(files(STS, ELEVES, RESP), "admin")
+    assert len(again.plan.actions) < len(preview.plan.actions) or k == 0
+    assert service.apply(again.plan_id, again.checksum, "admin").ok
+    idnumbers = [u.idnumber for u in host.users.values()]
+    assert sorted(idnumbers) == sorted(wanted)
+    usernames = [u.username for u in host.users.values()]
+    assert len(usernames) == len(set(usernames))
+    assert service.preview(files(STS, ELEVES, RESP), "admin").plan.is_empty
