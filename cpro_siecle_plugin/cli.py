@@ -22,7 +22,7 @@ import click
 from . import __version__
 from .config import Settings, settings_from_mapping
 from .errors import SafetyBrakeError, SiecleError
-from .siecle.analyse import Analysis, analyse_files
+from .siecle.analyse import Analysis
 from .siecle.archive import InputFile
 
 #: Exit codes: 0 fine, 1 the analysis found errors, 2 the input or the settings are refused.
@@ -58,6 +58,20 @@ def _parse_day(_ctx: click.Context, _param: click.Parameter, value: str | None) 
 today_option: Callable[[Any], Any] = click.option(
     "--today", callback=_parse_day, metavar="AAAA-MM-JJ",
     help="Date de référence pour les sorties d'élèves (par défaut : aujourd'hui).")
+
+def _existing_ledger(settings: Settings) -> Any:
+    """The configured ledger if it already exists (a SQLite file not yet created, or an
+    in-memory database, gives ``None``)."""
+    from sqlalchemy.engine import make_url
+
+    from .store import Ledger
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:" or not Path(url.database).is_file():
+            return None
+    return Ledger(settings.database_url)
+
 
 SUMMARY_LINES = (
     ("uaj", "Établissement (UAJ)"), ("school_name", "Nom"), ("year", "Année scolaire"),
@@ -101,11 +115,19 @@ def main() -> None:
 @today_option
 def analyse(files: tuple[Path, ...], as_json: bool, today: date) -> None:
     """Analyse des exports (XML ou ZIP) sans rien modifier : résumé et problèmes."""
+    from .service import analyse_with_ledger
+
     with refusals():
         settings = cli_settings()
         inputs = [InputFile(path, path.name) for path in files]
-        # No ledger here: without an STS file among FILES, students cannot be checked.
-        analysis = analyse_files(inputs, today=today, settings=settings, has_sts_import=False)
+        # Without an STS file among FILES, students are checked against the last STS import
+        # of an existing ledger; analyse never creates one.
+        ledger = _existing_ledger(settings)
+        try:
+            analysis = analyse_with_ledger(inputs, ledger, today=today, settings=settings)
+        finally:
+            if ledger is not None:
+                ledger.close()
     if as_json:
         data = {"ok": analysis.ok, "summary": analysis.summary,
                 "problems": [p.to_data() for p in analysis.problems]}

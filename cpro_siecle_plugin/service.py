@@ -33,7 +33,7 @@ from .sync.state import LedgerState, Population
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Preview", "SiecleService"]
+__all__ = ["Preview", "SiecleService", "analyse_with_ledger"]
 
 #: Rounds of re-planning when planned logins turn out to be taken on the host.
 USERNAME_ROUNDS = 5
@@ -59,6 +59,29 @@ class Preview:
     def report(self) -> Report:
         """The plan as a (not yet applied) report, for the preview page."""
         return build_report(self.plan)
+
+
+def analyse_with_ledger(
+    files: Sequence[InputFile], ledger: Ledger | None, *, today: date, settings: Settings,
+    expected: Collection[ExportKind] | None = None,
+) -> Analysis:
+    """Read and check the files; without STS among them, against the structures of the
+    school's last STS import in ``ledger`` (no ledger, or a school never imported: STS first).
+    """
+    first = analyse_files(files, today=today, settings=settings, expected=expected,
+                          has_sts_import=False)
+    if first.snapshot is not None and first.snapshot.sts is not None:
+        return first
+    uaj = first.snapshot.uaj if first.snapshot else first.summary.get("uaj")
+    if not uaj or ledger is None:
+        return first
+    school = ledger.school(str(uaj))
+    if school is None:
+        return first
+    return analyse_files(
+        files, today=today, settings=settings, expected=expected,
+        known_structures=school.structures, has_sts_import=school.has_sts_import,
+    )
 
 
 class SiecleService:
@@ -91,18 +114,8 @@ class SiecleService:
         Files without STS are checked against the structures of the school's last STS
         import; a school never imported needs STS first.
         """
-        first = analyse_files(files, today=self.today, settings=self.settings, expected=expected)
-        if first.snapshot is not None and first.snapshot.sts is not None:
-            return first
-        uaj = first.snapshot.uaj if first.snapshot else first.summary.get("uaj")
-        if not uaj:
-            return first
-        school = self.ledger.school(str(uaj))
-        return analyse_files(
-            files, today=self.today, settings=self.settings, expected=expected,
-            known_structures=school.structures if school else (),
-            has_sts_import=school.has_sts_import if school else False,
-        )
+        return analyse_with_ledger(files, self.ledger, today=self.today,
+                                   settings=self.settings, expected=expected)
 
     def preview(
         self, files: Sequence[InputFile], user: str,

@@ -164,3 +164,16 @@ def test_mixed_or_inconsistent_files_are_refused_before_any_change(
     assert result.exit_code == 2
     assert expected in result.output and "Traceback" not in result.output
     assert "Comptes à créer : 6" in runner.invoke(main, ["plan", STS, *DAY]).output
+
+
+def test_analyse_of_students_alone_uses_the_last_sts_import(
+        runner: CliRunner, tmp_path: Path) -> None:
+    """Before any import, Eleves alone needs STS (exit 1) and no ledger is created; once STS
+    is imported, the same analysis passes against the ledger's classes."""
+    before = runner.invoke(main, ["analyse", ELEVES, *DAY])
+    assert before.exit_code == 1 and "importez d'abord le fichier STS" in before.output
+    assert not (tmp_path / "ledger.sqlite3").exists()
+    assert runner.invoke(main, ["apply", STS, *DAY]).exit_code == 0
+    after = runner.invoke(main, ["analyse", ELEVES, *DAY])
+    assert after.exit_code == 0, after.output
+    assert "Analyse réussie" in after.output

@@ -17,6 +17,12 @@ FILES = [str(SAMPLES / n) for n in ("sts_emp_0691234X_2025.xml", "ElevesSansAdre
                                      "ResponsablesAvecAdresses.zip")]
 
 
+@pytest.fixture(autouse=True)
+def _no_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ledger path that does not exist: analyse runs as on a fresh machine."""
+    monkeypatch.setenv("CPRO_SIECLE_DATABASE_URL", f"sqlite:///{tmp_path / 'none.sqlite3'}")
+
+
 def _run(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(main, list(args))
     assert result.exception is None or isinstance(result.exception, SystemExit)
