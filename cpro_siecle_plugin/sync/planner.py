@@ -173,16 +173,32 @@ def _staying(known: KnownPerson, wanted: Wanted) -> Iterator[Action]:
     yield from _memberships(known.key, known.cohorts, wanted.cohorts)
 
 
+def _expired(known: KnownPerson, today: date, settings: Settings) -> bool:
+    """Deactivated for longer than the retention period: to be deleted, even if back."""
+    return (not known.active and known.deactivated_on is not None
+            and add_months(known.deactivated_on, settings.retention_months) <= today)
+
+
 def _people_actions(
     desired: Desired, state: LedgerState, today: date, settings: Settings
-) -> tuple[list[Action], dict[str, int]]:
-    """Every account and membership action, and the count of people kept per population."""
+) -> tuple[list[Action], dict[str, int], list[str]]:
+    """Every account and membership action, the count of people kept per population, and
+    the French warnings about returners whose account is deleted rather than reactivated."""
     new = [w for k, w in desired.people.items() if k not in state.people]
     actions: list[Action] = list(_creations(new, state, settings))
     kept = {p.value: 0 for p in sorted(desired.populations, key=lambda p: p.value)}
+    warnings: list[str] = []
     for known in sorted(state.people.values(), key=lambda p: p.key):
         wanted = desired.people.get(known.key)
-        if wanted is not None:
+        if wanted is not None and _expired(known, today, settings):
+            # Back after the retention period: the old account is erased (GDPR), never
+            # reactivated; the next import creates a new one (same key, fresh account).
+            actions.append(DeleteUser(known.key, known.population.value, known.username))
+            warnings.append(
+                f"{wanted.firstname} {wanted.lastname} ({known.username}) revient après plus de "
+                f"{settings.retention_months} mois de désactivation : l'ancien compte est "
+                "supprimé (RGPD) ; importez à nouveau les fichiers pour lui créer un compte neuf.")
+        elif wanted is not None:
             kept[wanted.population.value] += known.active
             actions.extend(_staying(known, wanted))
         elif known.population not in desired.populations:
@@ -191,18 +207,20 @@ def _people_actions(
             actions.extend(_departure(known, _absent_reason(known, desired), settings))
         else:
             actions.extend(_retention(known, today, settings))
-    return actions, kept
+    return actions, kept, warnings
 
 
-def _link_actions(desired: Desired, state: LedgerState) -> Iterator[Action]:
-    """Links follow Responsables; a link is removed only while both people stay active."""
+def _link_actions(desired: Desired, state: LedgerState, deleted: set[str]) -> Iterator[Action]:
+    """Links follow Responsables; a link is removed only while both people stay active; none
+    is made to an account this plan deletes."""
     if desired.links is None:
         return
-    active_after = set(desired.people) | {
+    active_after = set(desired.people) - deleted | {
         p.key for p in state.people.values() if p.active and p.population not in desired.populations
     }
     for guardian, student in sorted(desired.links - state.links):
-        yield LinkGuardian(guardian, student)
+        if guardian not in deleted and student not in deleted:
+            yield LinkGuardian(guardian, student)
     for guardian, student in sorted(state.links - desired.links):
         if guardian in active_after and student in active_after:
             yield UnlinkGuardian(guardian, student)
@@ -240,10 +258,11 @@ def compute_plan(snapshot: Snapshot, state: LedgerState, today: date, settings: 
     """
     desired = desired_state(snapshot, state, today, settings)
     cohorts, cohort_warnings = _cohort_actions(snapshot, desired, state)
-    people, kept = _people_actions(desired, state, today, settings)
-    actions = sort_actions([*cohorts, *people, *_link_actions(desired, state)])
+    people, kept, returner_warnings = _people_actions(desired, state, today, settings)
+    deleted = {a.person_key for a in people if isinstance(a, DeleteUser)}
+    actions = sort_actions([*cohorts, *people, *_link_actions(desired, state, deleted)])
     meta = _meta(snapshot, state, today, settings)
-    meta["warnings"] = [*desired.warnings, *cohort_warnings]
+    meta["warnings"] = [*desired.warnings, *cohort_warnings, *returner_warnings]
     meta["kept"] = kept
     meta["brake"] = assess(actions, state, snapshot, settings)
     return Plan(actions, meta)

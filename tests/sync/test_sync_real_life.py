@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from sync_factories import gkey, guardian, link, plan_and_apply, skey, snapshot, tkey
+from sync_factories import TODAY, gkey, guardian, link, plan_and_apply, skey, snapshot, tkey
 from test_sync_planner import GUARDIANS, LINKS, STUDENTS, created, full
 
 from cpro_siecle_plugin.sync.plan import DeactivateUser, ReactivateUser
+from cpro_siecle_plugin.sync.planner import add_months
 
 
 def test_guardian_who_is_also_a_teacher_keeps_two_separate_accounts() -> None:
@@ -50,3 +51,18 @@ def test_returner_under_a_new_eleve_id_gets_the_same_account_back() -> None:
     assert [type(a) for a in plan.actions][0] is ReactivateUser
     assert not created(plan)
     assert {a.person_key for a in plan.actions} == {skey("1003")}  # type: ignore[attr-defined]
+
+
+def test_returner_after_the_retention_period_is_never_reactivated() -> None:
+    """Back in the files more than 12 months after leaving, with no import in between: the old
+    account is deleted (GDPR) and the admin told; the next import creates a fresh one."""
+    _, state = plan_and_apply(full())
+    _, state = plan_and_apply(full(students=STUDENTS[1:]), state)
+    later = add_months(TODAY, 13)
+    plan, state = plan_and_apply(full(), state, later)
+    assert [(a.kind, a.person_key) for a in plan.actions] == [  # type: ignore[attr-defined]
+        ("delete_user", skey("1001"))]
+    assert any("theo.faure" in w and "RGPD" in w for w in plan.meta["warnings"])
+    plan, _ = plan_and_apply(full(), state, later)
+    assert created(plan)[skey("1001")].username == "theo.faure"
+    assert {a.kind for a in plan.actions} == {"create_user", "add_member", "link_guardian"}
