@@ -225,17 +225,40 @@ def desired_state(
     students, reasons, keys = _students(snapshot, state, today)
     people.update(students)
     links: frozenset[tuple[str, str]] | None = None
+    warnings = _warnings(people.values(), settings)
     if snapshot.responsables is not None:
         active = _active_student_keys(students, state, snapshot.eleves is not None)
         guardians, links = _guardians(snapshot.uaj, snapshot.responsables, active, keys)
         people.update(guardians)
+        if snapshot.eleves is None:
+            warnings.extend(_unknown_students_warning(snapshot.uaj, snapshot.responsables, state))
     return Desired(
         populations=planned_populations(snapshot, settings),
         people=people,
         absent_reasons=reasons,
         links=links,
-        warnings=tuple(_warnings(people.values(), settings)),
+        warnings=tuple(warnings),
     )
+
+
+def _unknown_students_warning(
+    uaj: str, responsables: ResponsablesExport, state: LedgerState
+) -> list[str]:
+    """Responsables without Eleves, and no student ever imported: the guardians get no
+    account yet, which must not read as « nothing to do »."""
+    if any(p.population is Population.STUDENT for p in state.people.values()):
+        return []
+    unknown = {
+        link.eleve_id for link in responsables.links
+        if link.is_legal and person_key(uaj, Population.STUDENT, link.eleve_id) not in state.people
+    }
+    if not unknown:
+        return []
+    return [
+        f"Aucun élève n'est encore importé pour les {len(unknown)} élève(s) du fichier des "
+        "responsables : leurs responsables n'ont pas de compte. Importez le fichier des élèves "
+        "(Eleves), puis de nouveau celui des responsables."
+    ]
 
 
 def _warnings(people: Iterable[Wanted], settings: Settings) -> list[str]:

@@ -66,3 +66,16 @@ def test_returner_after_the_retention_period_is_never_reactivated() -> None:
     plan, _ = plan_and_apply(full(), state, later)
     assert created(plan)[skey("1001")].username == "theo.faure"
     assert {a.kind for a in plan.actions} == {"create_user", "add_member", "link_guardian"}
+
+
+def test_responsables_before_any_eleves_import_warns_instead_of_nothing_to_do() -> None:
+    """Responsables imported right after STS creates no guardian (no student yet) and says
+    why, so the empty plan does not read as « already up to date »; later imports stay quiet."""
+    _, state = plan_and_apply(full(students=None, guardians=None))
+    plan, state = plan_and_apply(snapshot(guardians=GUARDIANS, links=LINKS), state)
+    assert plan.is_empty
+    assert any("Aucun élève n'est encore importé" in w and "Eleves" in w
+               for w in plan.meta["warnings"])
+    _, state = plan_and_apply(snapshot(students=STUDENTS), state)
+    plan, _ = plan_and_apply(snapshot(guardians=GUARDIANS, links=LINKS), state)
+    assert created(plan) and not any("Aucun élève" in w for w in plan.meta["warnings"])
