@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 
@@ -141,13 +142,21 @@ class ChecksumMismatchError(PlanError):
 class ImportLockedError(PlanError):
     """Another import is running for the same school."""
 
-    def __init__(self, uaj: str, holder: str | None = None) -> None:
+    def __init__(self, uaj: str, holder: str | None = None, since: datetime | None = None,
+                 released_at: datetime | None = None) -> None:
         self.uaj = uaj
         self.holder = holder
+        self.since = since
+        self.released_at = released_at
         who = f" (lancée par {holder})" if holder else ""
+        when = f" depuis le {since:%d/%m/%Y à %H:%M} (UTC)" if since else ""
+        crashed = (
+            " Si elle a été interrompue brutalement, ce verrou sera levé automatiquement le "
+            f"{released_at:%d/%m/%Y à %H:%M} (UTC)." if released_at else ""
+        )
         super().__init__(
-            f"Une importation est déjà en cours pour l'établissement {uaj}{who}. "
-            "Attendez qu'elle se termine avant d'en lancer une autre."
+            f"Une importation est déjà en cours pour l'établissement {uaj}{who}{when}. "
+            f"Attendez qu'elle se termine avant d'en lancer une autre.{crashed}"
         )
 
 

@@ -58,5 +58,8 @@ def _acquire(
             s.execute(insert(LockRow).values(uaj=uaj, holder=holder, token=token, since=now()))
     except IntegrityError as exc:
         with sessions() as s:
-            current = s.scalar(select(LockRow.holder).where(LockRow.uaj == uaj))
-        raise ImportLockedError(uaj, current) from exc
+            current = s.execute(
+                select(LockRow.holder, LockRow.since).where(LockRow.uaj == uaj)).first()
+        holder_now, since = (current.holder, current.since) if current else (None, None)
+        raise ImportLockedError(uaj, holder_now, since,
+                                since + stale_after if since else None) from exc

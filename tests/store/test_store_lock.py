@@ -22,6 +22,18 @@ def test_second_import_of_a_school_is_refused_while_one_runs(ledger: Ledger) -> 
     assert "déjà en cours" in str(info.value)
 
 
+def test_lock_refusal_says_since_when_and_when_a_crashed_lock_lifts(ledger: Ledger) -> None:
+    """After a killed import the admin learns when the lock was taken and when it expires."""
+    with ledger.lock("0691234X", "alice", stale_after=timedelta(hours=2)):
+        with pytest.raises(ImportLockedError) as info:
+            with ledger.lock("0691234X", "bob", stale_after=timedelta(hours=2)):
+                pass
+    error = info.value
+    assert error.since is not None and error.released_at == error.since + timedelta(hours=2)
+    assert f"depuis le {error.since:%d/%m/%Y à %H:%M}" in str(error)
+    assert f"levé automatiquement le {error.released_at:%d/%m/%Y à %H:%M}" in str(error)
+
+
 def test_lock_is_released_after_the_import(ledger: Ledger) -> None:
     """Once the block ends, even by an error, the school may be imported again."""
     with pytest.raises(RuntimeError):
