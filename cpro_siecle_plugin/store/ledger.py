@@ -186,11 +186,19 @@ class Ledger:
     # -- runs -------------------------------------------------------------------------------
 
     def start_run(self, plan_id: int, user: str) -> int:
-        """Record the start of an apply; returns the run id."""
+        """Record the start of an apply; returns the run id.
+
+        Called under the school's lock: a run of the school still marked running was killed
+        (process stopped, machine down) and is recorded as interrupted.
+        """
         record = self.plan_record(plan_id)
         row = RunRow(uaj=record.uaj, plan_id=plan_id, user=user, started=now(),
                      files=list(record.files), counts={}, result="running")
         with self.sessions.begin() as s:
+            s.execute(update(RunRow).where(RunRow.uaj == record.uaj, RunRow.result == "running")
+                      .values(result="failed", finished=now(),
+                              error="Importation arrêtée en cours de route (processus "
+                                    "interrompu) ; reprise par une importation suivante."))
             s.add(row)
             s.flush()
             return int(row.id)
