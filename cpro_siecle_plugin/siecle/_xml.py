@@ -43,6 +43,8 @@ class _PrologGuard:
         self._stream = stream
         self._filename = filename
         self._head: bytes | None = None
+        self.newlines = 0  # line breaks handed to the parser so far
+        self.at_end = False  # the parser has been told the data ended
 
     def read(self, size: int = -1) -> bytes:
         if self._head is None:
@@ -51,8 +53,15 @@ class _PrologGuard:
             if size < 0:
                 size = len(self._head)
             chunk, self._head = self._head[:size], self._head[size:]
-            return chunk
-        return self._stream.read(size)
+        else:
+            chunk = self._stream.read(size)
+            self.at_end = self.at_end or (not chunk and size != 0)
+        self.newlines += chunk.count(b"\n")
+        return chunk
+
+    def cut_at(self, line: int | None) -> bool:
+        """The data ended on ``line``: a syntax error there means the file was cut short."""
+        return self.at_end and line is not None and line >= self.newlines
 
     def _check(self, head: bytes) -> bytes:
         match = _FIRST_ELEMENT.search(head)
@@ -89,13 +98,14 @@ def _parser_args() -> dict[str, object]:
     }
 
 
-def _syntax_problem(exc: etree.XMLSyntaxError) -> str:
-    """French wording of a libxml2 syntax error."""
+def _syntax_problem(exc: etree.XMLSyntaxError, cut: bool = False) -> str:
+    """French wording of a libxml2 syntax error; ``cut``: it arose on the last line read."""
     detail = re.sub(r",? line \d+, column \d+$", "", str(exc.msg or exc)).strip()
     lowered = detail.lower()
     if "document is empty" in lowered or "start tag expected" in lowered:
         return "ce n'est pas un document XML (aucun élément racine lisible)"
-    if "premature end" in lowered or "not found" in lowered and "end" in lowered:
+    if ("premature end" in lowered or "not found" in lowered and "end" in lowered
+            or cut and "extra content" not in lowered and "mismatch" not in lowered):
         return f"document XML tronqué ou incomplet (fin de fichier inattendue ; détail : {detail})"
     if "encoding" in lowered:
         return f"encodage déclaré non pris en charge (détail : {detail})"
@@ -105,20 +115,20 @@ def _syntax_problem(exc: etree.XMLSyntaxError) -> str:
 
 
 def _parse(
-    stream: BinaryIO, filename: str, events: tuple[str, ...], tags: Collection[str] | None
+    guarded: _PrologGuard, events: tuple[str, ...], tags: Collection[str] | None
 ) -> Iterator[tuple[str, Element]]:
-    """Raw hardened iterparse over ``stream`` (errors not yet translated)."""
-    guarded = _PrologGuard(stream, filename)
+    """Raw hardened iterparse over the guarded stream (errors not yet translated)."""
     return etree.iterparse(guarded, events=events, tag=tags, **_parser_args())  # type: ignore[no-any-return]
 
 
 @contextmanager
-def _translated(filename: str) -> Iterator[None]:
+def _translated(filename: str, guarded: _PrologGuard | None = None) -> Iterator[None]:
     """Turn lxml's failures into ``XmlError`` naming the file (and the line when known)."""
     try:
         yield
     except etree.XMLSyntaxError as exc:
-        raise XmlError(filename, _syntax_problem(exc), exc.lineno or None) from None
+        cut = guarded is not None and guarded.cut_at(exc.lineno)
+        raise XmlError(filename, _syntax_problem(exc, cut), exc.lineno or None) from None
     except etree.LxmlError as exc:
         raise XmlError(filename, f"document XML illisible ({exc})") from None
 
@@ -128,8 +138,9 @@ def root_tag(stream: BinaryIO, filename: str) -> str:
 
     :raises XmlError: empty, not XML, or a document type declaration.
     """
-    with _translated(filename):
-        for _event, element in _parse(stream, filename, ("start",), None):
+    guarded = _PrologGuard(stream, filename)
+    with _translated(filename, guarded):
+        for _event, element in _parse(guarded, ("start",), None):
             _check_docinfo(element, filename)
             return str(etree.QName(element).localname)
     raise XmlError(filename, "ce n'est pas un document XML (aucun élément racine lisible)")
@@ -159,8 +170,9 @@ def iter_elements(
     :raises XmlError: malformed or truncated document, DTD or entities, unsupported encoding.
     """
     checked = False
-    with _translated(filename):
-        for _event, element in _parse(stream, filename, ("end",), list(tags)):
+    guarded = _PrologGuard(stream, filename)
+    with _translated(filename, guarded):
+        for _event, element in _parse(guarded, ("end",), list(tags)):
             if not checked:
                 _check_docinfo(element, filename)
                 checked = True

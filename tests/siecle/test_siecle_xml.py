@@ -11,6 +11,7 @@ from cpro_siecle_plugin.errors import XmlError
 from cpro_siecle_plugin.siecle import _xml
 
 DATA = Path(__file__).resolve().parents[1] / "data"
+SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "siecle-samples"
 
 
 def _texts(data: bytes, tags: dict[str, str | None]) -> list[tuple[str | None, int]]:
@@ -97,3 +98,22 @@ def test_empty_elements_read_as_none() -> None:
         assert [_xml.text(element, t) for t in ("N", "M", "P", "Q")] == [None, None, "y", None]
         assert (_xml.attr(element, "A"), _xml.attr(element, "B"), _xml.attr(element, "C")) == (
             None, "x", None)
+
+
+@pytest.mark.parametrize("cut", [9000, 9013, 9021, 9040, 9052, 9071])
+def test_file_cut_anywhere_reads_as_truncated(cut: int) -> None:
+    """Cut inside a tag, an attribute or a text, a file is refused as truncated, with the
+    line where it stops (not as a vague « mal formé »)."""
+    data = (SAMPLES / "ElevesSansAdresses.xml").read_bytes()[:cut]
+    with pytest.raises(XmlError) as caught:
+        _texts(data, {"ELEVE": "ELEVES"})
+    assert "tronqué" in caught.value.problem
+    assert caught.value.line == data.count(b"\n") + 1
+
+
+def test_error_in_the_middle_of_a_file_stays_malformed() -> None:
+    """A broken tag far from the end is « mal formé », not truncated."""
+    data = (SAMPLES / "ElevesSansAdresses.xml").read_bytes().replace(b"<PRENOM>", b"<PRENOM", 1)
+    with pytest.raises(XmlError) as caught:
+        _texts(data, {"ELEVE": "ELEVES"})
+    assert "mal formé" in caught.value.problem and "tronqué" not in caught.value.problem
