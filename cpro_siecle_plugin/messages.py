@@ -57,6 +57,13 @@ DONE_LABELS = {
     "failed": "Échecs",
 }
 
+#: Titles of the error pages (HTTP status → French title).
+ERROR_TITLES = {
+    400: "Requête refusée",
+    403: "Accès refusé",
+    404: "Page introuvable",
+}
+
 MESSAGES: dict[str, str] = {
     "forbidden": "Accès réservé aux administrateurs de la plateforme.",
     "no_file": "Aucun fichier reçu : choisissez au moins un fichier.",

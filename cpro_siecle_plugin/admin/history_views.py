@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, flash, redirect
+from flask import Response, flash, redirect
 from flask_admin import expose
 
 from ..errors import SiecleError
@@ -13,7 +13,7 @@ from ..sync.report import report_csv
 from ..sync.report_pdf import logins_pdf, report_pdf
 from .forms import ResetPasswordForm
 from .presenters import count_rows, population_label, report_sections
-from .views import PluginView, posted
+from .views import PluginView, posted, refuse
 
 
 class HistoryView(PluginView):
@@ -29,7 +29,7 @@ class HistoryView(PluginView):
         try:
             return self.state.service.report(run_id)
         except (KeyError, LookupError, SiecleError):
-            abort(404, msg("run_unknown"))
+            refuse(404, msg("run_unknown"))
 
     @expose("/<int:run_id>")
     def report(self, run_id: int) -> Any:
@@ -73,7 +73,7 @@ class LoginsView(PluginView):
     def reset(self) -> Any:
         form = ResetPasswordForm()
         if not posted(form):
-            abort(400, msg("form_invalid"))
+            refuse(400, msg("form_invalid"))
         person = self.state.ledger.person(form.person_key.data or "")
         try:
             password = self.state.service.reset_password(form.person_key.data or "")

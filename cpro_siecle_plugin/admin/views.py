@@ -6,15 +6,15 @@ hook on every request (403 otherwise), and leaves the work to ``SiecleService``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from flask import abort, flash, jsonify, redirect, request
+from flask import Response, abort, flash, jsonify, redirect, render_template, request
 from flask_admin import BaseView, expose
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..domain import ExportKind
 from ..errors import AnalysisError, SiecleError
-from ..messages import CATEGORY, msg
+from ..messages import CATEGORY, ERROR_TITLES, msg
 from .forms import ImportForm, StsUploadForm, StudentsUploadForm
 from .presenters import plan_view, problem_rows, summary_rows
 from .uploads import saved_uploads
@@ -23,6 +23,12 @@ if TYPE_CHECKING:
     from flask_wtf import FlaskForm
 
     from ..extension import PluginState
+
+
+def refuse(code: int, text: str) -> NoReturn:
+    """Stop the request with ``code`` and a French page (never Werkzeug's English one)."""
+    page = render_template("cpro_siecle/error.html", title=ERROR_TITLES[code], text=text)
+    abort(Response(page, code, mimetype="text/html"))
 
 
 class PluginView(BaseView):
@@ -42,7 +48,7 @@ class PluginView(BaseView):
         return self.state.is_admin()
 
     def inaccessible_callback(self, name: Any, **kwargs: Any) -> Any:
-        abort(403, msg("forbidden"))
+        refuse(403, msg("forbidden"))
 
     def _handle_view(self, name: str, **kwargs: Any) -> Any:
         request.max_content_length = self.state.settings.max_upload_bytes
@@ -60,7 +66,7 @@ def posted(form: FlaskForm) -> bool:
         return False
     if not form.validate():
         if "csrf_token" in form.errors:
-            abort(400, msg("form_invalid"))
+            refuse(400, msg("form_invalid"))
         return False
     return True
 
@@ -137,7 +143,7 @@ class ImportView(PluginView):
     def index(self) -> Any:
         form = ImportForm()
         if not posted(form):
-            abort(400, msg("form_invalid"))
+            refuse(400, msg("form_invalid"))
         try:
             job_id = self.state.start_import(
                 form.plan_id.data, form.checksum.data, self.user, bool(form.force.data)

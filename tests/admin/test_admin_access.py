@@ -74,3 +74,18 @@ def test_menu_lists_teachers_first(admin_client) -> None:
 def test_post_without_csrf_token_gets_400(admin_client, url: str) -> None:
     """Every form refuses a POST without its CSRF token."""
     assert admin_client.post(url, data={}).status_code == 400
+
+
+def test_refusal_pages_are_in_french(client, admin_client) -> None:
+    """403, 400 and 404 pages carry a French title, never Werkzeug's English one."""
+    pages = {
+        "Accès refusé": client.get(STS_URL),
+        "Requête refusée": admin_client.post(STS_URL, data={}),
+        "Page introuvable": admin_client.get(f"{HISTORY_URL}999"),
+    }
+    for title, response in pages.items():
+        html = response.get_data(as_text=True)
+        assert f"<title>{title}</title>" in html
+        assert '<html lang="fr">' in html
+        for english in ("Forbidden", "Bad Request", "Not Found"):
+            assert english not in html
