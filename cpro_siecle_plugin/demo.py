@@ -23,6 +23,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 
+from .admin.presenters import host_label
 from .extension import SieclePlugin, get_state
 
 DEFAULT_ADMIN = ("admin", "admin")
@@ -76,7 +77,11 @@ class HomeView(AdminIndexView):
         if users is not None and form.validate_on_submit():
             result = _try_account(host, form.username.data or "", form.password.data or "")
         return self.render(
-            "cpro_siecle/demo_home.html", host=host.name, users=users, form=form, result=result
+            "cpro_siecle/demo_home.html",
+            host=host_label(host.name),
+            users=users,
+            form=form,
+            result=result,
         )
 
 

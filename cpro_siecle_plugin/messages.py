@@ -57,6 +57,13 @@ DONE_LABELS = {
     "failed": "Échecs",
 }
 
+#: French names of the account hosts (``HostAdapter.name``), shown on the pages.
+HOST_LABELS = {
+    "embedded": "plateforme intégrée",
+    "moodle": "Moodle",
+    "memory": "plateforme d'essai en mémoire",
+}
+
 #: Titles of the error pages (HTTP status → French title).
 ERROR_TITLES = {
     400: "Requête refusée",

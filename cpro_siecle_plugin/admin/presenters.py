@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import Problem
-from ..messages import ACTION_LABELS, DONE_LABELS
+from ..messages import ACTION_LABELS, DONE_LABELS, HOST_LABELS
 from ..sync.plan import (
     AddMember,
     CreateCohort,
@@ -51,6 +51,11 @@ def population_label(value: str) -> str:
         return Population(value).label
     except ValueError:
         return value
+
+
+def host_label(name: str) -> str:
+    """French name of an account host (``embedded``...), or the name itself."""
+    return HOST_LABELS.get(name, name)
 
 
 def summary_rows(summary: dict[str, Any]) -> list[tuple[str, Any]]:

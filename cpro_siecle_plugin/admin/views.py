@@ -16,7 +16,7 @@ from ..domain import ExportKind
 from ..errors import AnalysisError, SiecleError
 from ..messages import CATEGORY, ERROR_TITLES, msg
 from .forms import ImportForm, StsUploadForm, StudentsUploadForm
-from .presenters import plan_view, problem_rows, summary_rows
+from .presenters import host_label, plan_view, problem_rows, summary_rows
 from .uploads import saved_uploads
 
 if TYPE_CHECKING:
@@ -123,6 +123,7 @@ class UploadView(PluginView):
             preview=preview,
             form=form,
             plan=plan_view(preview.plan, known),
+            host_label=host_label(preview.preflight.host),
             summary=summary_rows(preview.analysis.summary),
             problems=problem_rows(preview.analysis.problems),
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 
 
@@ -93,3 +95,11 @@ def test_unknown_job_sends_to_the_history(admin_client, ui) -> None:
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "plus suivie" in html
     assert admin_client.get(f"{ui.IMPORT_URL}inconnu/status").status_code == 404
+
+
+def test_preview_names_the_host_in_french(admin_client, ui) -> None:
+    """The preflight heading names the host in French, not by the adapter's code name."""
+    page = ui.upload(admin_client, ui.STS_URL, {"sts": ui.STS}).get_data(as_text=True)
+    html = unescape(page)
+    assert "Vérification de la plateforme (plateforme d'essai en mémoire)" in html
+    assert "(memory)" not in html
