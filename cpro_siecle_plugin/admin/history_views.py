@@ -12,7 +12,7 @@ from ..messages import msg
 from ..sync.report import report_csv
 from ..sync.report_pdf import logins_pdf, report_pdf
 from .forms import ResetPasswordForm
-from .presenters import count_rows, population_label, report_sections
+from .presenters import count_rows, french_date, population_label, report_sections
 from .views import PluginView, posted, refuse
 
 
@@ -38,6 +38,7 @@ class HistoryView(PluginView):
             "cpro_siecle/report.html",
             run_id=run_id,
             report=report,
+            date=french_date(report.today),
             sections=report_sections(report),
         )
 

@@ -58,6 +58,14 @@ def host_label(name: str) -> str:
     return HOST_LABELS.get(name, name)
 
 
+def french_date(value: str) -> str:
+    """``2025-09-12`` as ``12/09/2025``, the way French schools write dates; else unchanged."""
+    parts = value.split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        return "/".join(reversed(parts))
+    return value
+
+
 def summary_rows(summary: dict[str, Any]) -> list[tuple[str, Any]]:
     """The analysis summary as (label, value) rows, without empty or zero figures."""
     values = dict(summary)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import unescape
 
 import pytest
@@ -103,3 +104,9 @@ def test_preview_names_the_host_in_french(admin_client, ui) -> None:
     html = unescape(page)
     assert "Vérification de la plateforme (plateforme d'essai en mémoire)" in html
     assert "(memory)" not in html
+
+
+def test_report_date_is_written_the_french_way(admin_client, ui, sts_done) -> None:
+    """The report page shows its date as jj/mm/aaaa, like the history, not 2025-09-12."""
+    html = admin_client.get(f"{ui.HISTORY_URL}{sts_done['run_id']}").get_data(as_text=True)
+    assert re.search(r"Date : \d\d/\d\d/\d{4} ·", html), html
