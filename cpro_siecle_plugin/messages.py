@@ -84,7 +84,7 @@ MESSAGES: dict[str, str] = {
     "import_failed": "L'importation a échoué : {error}",
     "run_unknown": "Importation introuvable dans l'historique.",
     "person_unknown": "Élève introuvable : impossible de réinitialiser son mot de passe.",
-    "password_reset": "Mot de passe de {name} réinitialisé à « {password} » "
+    "password_reset": "Mot de passe réinitialisé pour {name} : « {password} » "
     "(changement obligatoire à la prochaine connexion).",
     "host_error": "La plateforme n'a pas répondu comme prévu : {error}",
     "form_invalid": "Formulaire incomplet ou expiré : rechargez la page et recommencez.",

@@ -38,7 +38,8 @@ def test_reset_sets_the_birth_date_password_again(admin_client, app, ui, importe
         data={"csrf_token": ui.csrf_token(page), "person_key": student.key},
         follow_redirects=True,
     )
-    assert "« 07112009 »" in response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert "Mot de passe réinitialisé pour Louise BERNARD : « 07112009 »" in text
 
 
 def test_reset_of_unknown_person_is_a_french_message(admin_client, ui) -> None:
