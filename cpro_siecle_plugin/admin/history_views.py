@@ -12,7 +12,13 @@ from ..messages import msg
 from ..sync.report import report_csv
 from ..sync.report_pdf import logins_pdf, report_pdf
 from .forms import ResetPasswordForm
-from .presenters import count_rows, french_date, population_label, report_sections
+from .presenters import (
+    count_rows,
+    french_date,
+    population_label,
+    report_sections,
+    unassigned_last,
+)
 from .views import PluginView, posted, refuse
 
 
@@ -58,9 +64,11 @@ class LoginsView(PluginView):
 
     @expose("/")
     def index(self) -> Any:
+        logins = self.state.service.logins(None)
         return self.render(
             "cpro_siecle/logins.html",
-            logins=self.state.service.logins(None),
+            logins=logins,
+            students=unassigned_last(logins["students"]),
             form=ResetPasswordForm(formdata=None),
             population_label=population_label,
         )

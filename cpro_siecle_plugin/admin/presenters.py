@@ -66,6 +66,14 @@ def french_date(value: str) -> str:
     return value
 
 
+def unassigned_last(by_class: dict[str, Any]) -> dict[str, Any]:
+    """Students by class with the « Sans classe » group (key ``""``) moved after the classes."""
+    ordered = {division: rows for division, rows in by_class.items() if division}
+    if "" in by_class:
+        ordered[""] = by_class[""]
+    return ordered
+
+
 def summary_rows(summary: dict[str, Any]) -> list[tuple[str, Any]]:
     """The analysis summary as (label, value) rows, without empty or zero figures."""
     values = dict(summary)

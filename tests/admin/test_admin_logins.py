@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 
@@ -58,3 +60,14 @@ def test_students_logins_print_one_page_per_class(admin_client, ui, imported) ->
     pdf = admin_client.get(f"{ui.LOGINS_URL}eleves.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert pdf.data.count(b"/Type /Page") - pdf.data.count(b"/Type /Pages") == 3
+
+
+def test_students_without_class_come_after_the_classes(admin_client, app, ui, imported) -> None:
+    """Leavers (« Sans classe ») are listed after the classes, not before 1ERE1."""
+    text = ui.ELEVES.read_bytes().decode("iso-8859-15")
+    kept = re.sub(r'<ELEVE ELEVE_ID="10(0[4-9]|[12]\d)".*?</ELEVE>\n', "", text, flags=re.S)
+    files = {"eleves": (kept.encode("iso-8859-15"), "ElevesSansAdresses.xml")}
+    preview = ui.upload(admin_client, ui.STUDENTS_URL, files).get_data(as_text=True)
+    ui.run_import(admin_client, app, preview, force=True)
+    html = admin_client.get(ui.LOGINS_URL).get_data(as_text=True)
+    assert html.index("Classe 1ERE1") < html.index("Classe TLE1") < html.index("Sans classe (")
