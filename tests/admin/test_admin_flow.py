@@ -110,3 +110,13 @@ def test_report_date_is_written_the_french_way(admin_client, ui, sts_done) -> No
     """The report page shows its date as jj/mm/aaaa, like the history, not 2025-09-12."""
     html = admin_client.get(f"{ui.HISTORY_URL}{sts_done['run_id']}").get_data(as_text=True)
     assert re.search(r"Date : \d\d/\d\d/\d{4} ·", html), html
+
+
+def test_finished_import_page_no_longer_says_in_progress(admin_client, app, ui) -> None:
+    """Reloading the progress page after the end shows « Importation terminée » as its title."""
+    preview = ui.upload(admin_client, ui.STS_URL, {"sts": ui.STS}).get_data(as_text=True)
+    progress_url = ui.confirm(admin_client, preview).headers["Location"]
+    app.extensions["cpro_siecle"].jobs.wait(progress_url.rstrip("/").rsplit("/", 1)[-1], 60)
+    page = admin_client.get(progress_url).get_data(as_text=True)
+    assert '<h5 id="cpro-title">Importation terminée</h5>' in page
+    assert "Importation en cours" not in page.split("<script")[0]
