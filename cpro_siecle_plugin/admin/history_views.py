@@ -50,8 +50,9 @@ class HistoryView(PluginView):
 
     @expose("/<int:run_id>/rapport.csv")
     def csv(self, run_id: int) -> Any:
-        data = report_csv(self._report(run_id)).encode("utf-8-sig")
-        return _download(data, "text/csv; charset=utf-8", f"rapport_importation_{run_id}.csv")
+        # report_csv already starts with the byte-order mark Excel needs: plain UTF-8 here.
+        data = report_csv(self._report(run_id)).encode("utf-8")
+        return _download(data, "text/csv", f"rapport_importation_{run_id}.csv")
 
     @expose("/<int:run_id>/rapport.pdf")
     def pdf(self, run_id: int) -> Any:

@@ -120,3 +120,12 @@ def test_finished_import_page_no_longer_says_in_progress(admin_client, app, ui) 
     page = admin_client.get(progress_url).get_data(as_text=True)
     assert '<h5 id="cpro-title">Importation terminée</h5>' in page
     assert "Importation en cours" not in page.split("<script")[0]
+
+
+def test_report_csv_has_one_byte_order_mark_and_one_charset(admin_client, ui, sts_done) -> None:
+    """Excel opens the CSV with its accents: one UTF-8 BOM (not two), charset said once."""
+    response = admin_client.get(f"{ui.HISTORY_URL}{sts_done['run_id']}/rapport.csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    text = response.data.decode("utf-8-sig")
+    assert text.startswith("section;nom;prénom;identifiant")
+    assert "FAURÉ;Léo;leo.faure" in text
