@@ -50,3 +50,9 @@ def test_import_with_force_runs(admin_client, app, ui, braked_preview: str) -> N
     status = ui.run_import(admin_client, app, braked_preview, force=True)
     report = admin_client.get(f"{ui.HISTORY_URL}{status['run_id']}").get_data(as_text=True)
     assert "désactivé" in report
+
+
+def test_brake_is_announced_above_the_lists(braked_preview: str) -> None:
+    """The brake warning comes before the long lists of accounts, not only at the bottom."""
+    top = braked_preview.index("cpro-brake-top")
+    assert top < braked_preview.index("cpro-counts") < braked_preview.index('name="force"')
