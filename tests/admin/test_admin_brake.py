@@ -56,3 +56,9 @@ def test_brake_is_announced_above_the_lists(braked_preview: str) -> None:
     """The brake warning comes before the long lists of accounts, not only at the bottom."""
     top = braked_preview.index("cpro-brake-top")
     assert top < braked_preview.index("cpro-counts") < braked_preview.index('name="force"')
+
+
+def test_brake_refusal_leads_back_to_the_preview(admin_client, ui, braked_preview: str) -> None:
+    """The refusal page offers a way back to the preview, where the « forcer » box is."""
+    html = ui.confirm(admin_client, braked_preview).get_data(as_text=True)
+    assert "Revenir à l&#39;aperçu" in html or "Revenir à l'aperçu" in html
