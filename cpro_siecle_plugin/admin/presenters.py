@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -143,6 +144,16 @@ def _member_changes(plan: Plan, names: dict[str, str]) -> list[dict[str, Any]]:
     ]
 
 
+def _alpha(text: str) -> str:
+    """Sort key of a name the way a French list is read (accents and case ignored)."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("Œ", "OE").replace("œ", "oe"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _sorted_rows(rows: list[dict[str, Any]], *fields: str) -> list[dict[str, Any]]:
+    return sorted(rows, key=lambda row: tuple(_alpha(str(row[f])) for f in fields))
+
+
 def plan_view(plan: Plan, known: dict[str, str] | None = None) -> dict[str, Any]:
     """Counts per action kind and the tables of the dry-run preview.
 
@@ -155,15 +166,20 @@ def plan_view(plan: Plan, known: dict[str, str] | None = None) -> dict[str, Any]
         "empty": plan.is_empty,
         "counts": count_rows(plan.counts()),
         "cohorts": [a for a in plan.actions if isinstance(a, CreateCohort)],
-        "created": [
-            {
-                "population": population_label(a.population),
-                "name": f"{a.lastname} {a.firstname}",
-                "username": a.username,
-                "division": a.division or ", ".join(a.classes),
-            }
-            for a in users
-        ],
+        "created": _sorted_rows(
+            [
+                {
+                    "population": population_label(a.population),
+                    "name": f"{a.lastname} {a.firstname}",
+                    "username": a.username,
+                    "division": a.division or ", ".join(a.classes),
+                    "class_order": a.division if a.population == Population.STUDENT.value else "",
+                }
+                for a in users
+            ],
+            "class_order",
+            "name",
+        ),
         "reactivated": [
             {
                 "population": population_label(a.population),
@@ -173,16 +189,21 @@ def plan_view(plan: Plan, known: dict[str, str] | None = None) -> dict[str, Any]
             for a in plan.actions
             if isinstance(a, ReactivateUser)
         ],
-        "gone": [
-            {
-                "what": ACTION_LABELS[a.kind],
-                "population": population_label(a.population),
-                "username": a.username,
-                "name": names.get(a.person_key, a.username),
-            }
-            for a in gone
-        ],
-        "moves": _member_changes(plan, names),
+        "gone": _sorted_rows(
+            [
+                {
+                    "what": ACTION_LABELS[a.kind],
+                    "population": population_label(a.population),
+                    "username": a.username,
+                    "name": names.get(a.person_key, a.username),
+                }
+                for a in gone
+            ],
+            "what",
+            "population",
+            "name",
+        ),
+        "moves": _sorted_rows(_member_changes(plan, names), "name"),
         "warnings": list(plan.meta.get("warnings", []) or []),
         "brake": dict(plan.meta.get("brake", {}) or {}),
     }

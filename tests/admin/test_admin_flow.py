@@ -129,3 +129,12 @@ def test_report_csv_has_one_byte_order_mark_and_one_charset(admin_client, ui, st
     text = response.data.decode("utf-8-sig")
     assert text.startswith("section;nom;prénom;identifiant")
     assert "FAURÉ;Léo;leo.faure" in text
+
+
+def test_preview_lists_new_students_by_class_then_name(admin_client, ui, sts_done) -> None:
+    """New students appear class by class, alphabetically (not in the file's order)."""
+    files = {"eleves": ui.ELEVES, "responsables": ui.RESPONSABLES}
+    html = ui.upload(admin_client, ui.STUDENTS_URL, files).get_data(as_text=True)
+    order = [html.index(f">{login}<") for login in ("louise.bernard", "jade.boyer", "theo.faure")]
+    assert order == sorted(order)
+    assert html.index(">emma.benoit-dupre<") < html.index(">ines.chevalier<")
