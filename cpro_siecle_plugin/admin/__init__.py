@@ -8,7 +8,7 @@ from flask_admin import BaseView
 
 from ..messages import MENU
 from .history_views import HistoryView, LoginsView
-from .views import ImportView, StudentsUploadView, UploadView
+from .views import EntryView, ImportView, StudentsUploadView, UploadView
 
 if TYPE_CHECKING:
     from ..extension import PluginState
@@ -26,4 +26,5 @@ def make_views(state: PluginState) -> list[BaseView]:
         ImportView(state, "Importation", "cpro_siecle_import", "cpro-siecle/import", visible=False),
         HistoryView(state, MENU["history"], "cpro_siecle_history", "cpro-siecle/historique"),
         LoginsView(state, MENU["logins"], "cpro_siecle_logins", "cpro-siecle/identifiants"),
+        EntryView(state, "Importation SIECLE", "cpro_siecle_entry", "cpro-siecle", visible=False),
     ]

@@ -137,11 +137,21 @@ class StudentsUploadView(UploadView):
     template = "cpro_siecle/upload_students.html"
 
 
+class EntryView(PluginView):
+    """The category's own address: leads to the first step instead of a bare 404."""
+
+    @expose("/")
+    def index(self) -> Any:
+        return redirect(self.get_url("cpro_siecle_sts.index"))
+
+
 class ImportView(PluginView):
     """Applies a previewed plan in the background and shows its progress."""
 
-    @expose("/", methods=("POST",))
+    @expose("/", methods=("GET", "POST"))
     def index(self) -> Any:
+        if request.method == "GET":  # a bookmark or a reload of the refusal page
+            return redirect(self.get_url("cpro_siecle_history.index"))
         form = ImportForm()
         if not posted(form):
             refuse(400, msg("form_invalid"))

@@ -89,3 +89,13 @@ def test_refusal_pages_are_in_french(client, admin_client) -> None:
         assert '<html lang="fr">' in html
         for english in ("Forbidden", "Bad Request", "Not Found"):
             assert english not in html
+
+
+def test_bare_addresses_lead_somewhere_for_admins(admin_client, client) -> None:
+    """/cpro-siecle/ leads to step 1 and a GET on /import/ to the history; others get 403."""
+    entry = admin_client.get(f"{BASE}/")
+    assert entry.status_code == 302 and entry.headers["Location"].endswith(STS_URL)
+    bookmark = admin_client.get(IMPORT_URL)
+    assert bookmark.status_code == 302 and bookmark.headers["Location"].endswith(HISTORY_URL)
+    assert client.get(f"{BASE}/").status_code == 403
+    assert client.get(IMPORT_URL).status_code == 403
