@@ -61,9 +61,11 @@ def check_slot(file: InputFile, slot: Slot, settings: Settings) -> None:
     :raises InputError: unreadable or hostile file (its French message names it).
     :raises WrongSlotError: the file holds another export.
     """
-    kinds = {source.kind for source in read_sources(file, settings, expected=slot.allowed)}
-    if slot.needed not in kinds:
-        found = " et ".join(sorted(k.label for k in kinds))
+    # Every kind is read here and judged below, so each slot refusal has the same wording.
+    kinds = {source.kind for source in read_sources(file, settings)}
+    if slot.needed not in kinds or not kinds <= slot.allowed:
+        stray = (kinds - slot.allowed) or kinds
+        found = " et l'".join(sorted(k.label for k in stray))
         raise WrongSlotError(file.name, msg("wrong_slot", found=found, needed=slot.needed.label))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from html import unescape
 
 import pytest
 
@@ -96,3 +97,29 @@ def test_temporary_files_are_removed(admin_client, ui, tmp_path, monkeypatch) ->
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     ui.upload(admin_client, ui.STS_URL, {"sts": ui.STS})
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("cpro_siecle_")]
+
+
+@pytest.mark.parametrize(
+    ("url", "field", "path", "found", "needed"),
+    [
+        ("STS_URL", "sts", "ELEVES", "des élèves (ElevesSansAdresses)", "STS-web (sts_emp)"),
+        ("STUDENTS_URL", "eleves", "STS", "STS-web (sts_emp)", "SIECLE des élèves"),
+        (
+            "STUDENTS_URL",
+            "responsables",
+            "ELEVES",
+            "SIECLE des élèves",
+            "SIECLE des responsables (ResponsablesAvecAdresses).",
+        ),
+        ("STUDENTS_URL", "eleves", "RESPONSABLES", "des responsables", "SIECLE des élèves"),
+    ],
+)
+def test_every_wrong_slot_says_it_the_same_way(
+    admin_client, ui, url: str, field: str, path: str, found: str, needed: str
+) -> None:
+    """Whatever the slot, a wrong export is refused with one and the same French wording."""
+    response = ui.upload(admin_client, getattr(ui, url), {field: getattr(ui, path)})
+    text = unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert "ce fichier contient l'export " in text and found in text
+    assert f"alors qu'on attend ici l'export {needed}" in text
