@@ -64,6 +64,15 @@ HOST_LABELS = {
     "memory": "plateforme d'essai en mémoire",
 }
 
+#: One person's function, singular (« Fonction » column of the staff logins).
+FUNCTION_LABELS = {
+    "teacher": "enseignant",
+    "head": "personnel de direction",
+    "staff": "autre personnel",
+    "student": "élève",
+    "guardian": "responsable légal",
+}
+
 #: Titles of the error pages (HTTP status → French title).
 ERROR_TITLES = {
     400: "Requête refusée",

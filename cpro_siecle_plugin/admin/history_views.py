@@ -15,7 +15,7 @@ from .forms import ResetPasswordForm
 from .presenters import (
     count_rows,
     french_date,
-    population_label,
+    function_label,
     report_sections,
     unassigned_last,
 )
@@ -71,7 +71,7 @@ class LoginsView(PluginView):
             logins=logins,
             students=unassigned_last(logins["students"]),
             form=ResetPasswordForm(formdata=None),
-            population_label=population_label,
+            function_label=function_label,
         )
 
     @expose("/eleves.pdf")

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import Problem
-from ..messages import ACTION_LABELS, DONE_LABELS, HOST_LABELS
+from ..messages import ACTION_LABELS, DONE_LABELS, FUNCTION_LABELS, HOST_LABELS
 from ..sync.plan import (
     AddMember,
     CreateCohort,
@@ -52,6 +52,11 @@ def population_label(value: str) -> str:
         return Population(value).label
     except ValueError:
         return value
+
+
+def function_label(value: str) -> str:
+    """One person's function in French, singular (``teacher`` → « enseignant »)."""
+    return FUNCTION_LABELS.get(value) or population_label(value)
 
 
 def host_label(name: str) -> str:

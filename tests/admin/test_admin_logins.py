@@ -71,3 +71,10 @@ def test_students_without_class_come_after_the_classes(admin_client, app, ui, im
     ui.run_import(admin_client, app, preview, force=True)
     html = admin_client.get(ui.LOGINS_URL).get_data(as_text=True)
     assert html.index("Classe 1ERE1") < html.index("Classe TLE1") < html.index("Sans classe (")
+
+
+def test_staff_function_is_singular(admin_client, ui, imported) -> None:
+    """Each staff line says « enseignant » or « personnel de direction », not the plural."""
+    html = admin_client.get(ui.LOGINS_URL).get_data(as_text=True)
+    assert "<td>enseignant</td>" in html and "<td>personnel de direction</td>" in html
+    assert "<td>enseignants</td>" not in html
