@@ -30,7 +30,8 @@ wins, checked at each request):
 
 Without a hook, or when it returns a falsy value, every page answers 403.
 Likewise ``CPRO_SIECLE_USER_NAME`` (or ``user_name=``) gives the administrator's name kept
-in the import history.
+in the import history. ``CPRO_SIECLE_TIMEZONE`` (default ``Europe/Paris``) is the time zone
+the pages show times in (the ledger keeps UTC).
 
 Uploads: the largest request body accepted by the plugin's pages is
 ``CPRO_SIECLE_MAX_UPLOAD_BYTES`` (100 MB by default), set per request, so the host's own
@@ -46,7 +47,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, current_app
 from flask_admin import Admin
@@ -68,6 +71,8 @@ EXTENSION_KEY = "cpro_siecle"
 IS_ADMIN_KEY = PREFIX + "IS_ADMIN"
 #: Config key of a callable giving the logged-in administrator's name (for the history).
 USER_NAME_KEY = PREFIX + "USER_NAME"
+#: Config key of the time zone the pages show times in (the ledger stores UTC).
+TIMEZONE_KEY = PREFIX + "TIMEZONE"
 
 AdminCheck = Callable[[], Any]
 
@@ -92,6 +97,11 @@ class PluginState:
         """The name of the logged-in administrator, as the host tells it (for the history)."""
         hook = current_app.config.get(USER_NAME_KEY) or self.plugin.user_name
         return str(hook()) if callable(hook) else "administrateur"
+
+    def local_time(self, moment: datetime) -> str:
+        """A ledger time (naive UTC) as the school reads it: ``jj/mm/aaaa hh:mm``, local time."""
+        zone = ZoneInfo(str(current_app.config.get(TIMEZONE_KEY) or "Europe/Paris"))
+        return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%d/%m/%Y %H:%M")
 
     def start_import(self, plan_id: str, checksum: str, user: str, force: bool) -> str:
         """Check the previewed plan, then apply it in the background.

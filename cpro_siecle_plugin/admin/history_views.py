@@ -28,7 +28,10 @@ class HistoryView(PluginView):
     @expose("/")
     def index(self) -> Any:
         return self.render(
-            "cpro_siecle/history.html", runs=self.state.service.history(), count_rows=count_rows
+            "cpro_siecle/history.html",
+            runs=self.state.service.history(),
+            count_rows=count_rows,
+            local_time=self.state.local_time,
         )
 
     def _report(self, run_id: int) -> Any:

@@ -138,3 +138,18 @@ def test_preview_lists_new_students_by_class_then_name(admin_client, ui, sts_don
     order = [html.index(f">{login}<") for login in ("louise.bernard", "jade.boyer", "theo.faure")]
     assert order == sorted(order)
     assert html.index(">emma.benoit-dupre<") < html.index(">ines.chevalier<")
+
+
+def test_history_shows_times_in_the_schools_time_zone(make_app, ui) -> None:
+    """The ledger keeps UTC; the history shows the time of CPRO_SIECLE_TIMEZONE."""
+    from datetime import timedelta
+
+    app = make_app(CPRO_SIECLE_TIMEZONE="Asia/Kolkata")  # UTC+05:30, no summer time
+    client = app.test_client()
+    client.environ_base["HTTP_X_TEST_ADMIN"] = "oui"
+    preview = ui.upload(client, ui.STS_URL, {"sts": ui.STS}).get_data(as_text=True)
+    ui.run_import(client, app, preview)
+    (run,) = app.extensions["cpro_siecle"].service.history()
+    html = client.get(ui.HISTORY_URL).get_data(as_text=True)
+    local = run.started + timedelta(hours=5, minutes=30)
+    assert f"<td>{local.strftime('%d/%m/%Y %H:%M')}</td>" in html
