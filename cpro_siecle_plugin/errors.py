@@ -48,8 +48,8 @@ class InputError(SiecleError):
         self.filename = filename
         self.problem = problem
         self.line = line
-        where = f"« {filename} »" + (f", ligne {line}" if line else "")
-        super().__init__(f"Fichier {where} refusé : {problem}")
+        where = f" (ligne {line})" if line else ""
+        super().__init__(f"Fichier « {filename} » refusé{where} : {problem}")
 
 
 class ArchiveError(InputError):

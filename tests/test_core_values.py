@@ -97,7 +97,7 @@ def test_settings_repr_hides_the_token() -> None:
 def test_error_messages_name_file_line_and_counts() -> None:
     """Errors build their French message from structured fields."""
     err = InputError("ElevesSansAdresses.xml", "balise fermante manquante", line=12)
-    assert str(err) == ("Fichier « ElevesSansAdresses.xml », ligne 12 refusé : "
+    assert str(err) == ("Fichier « ElevesSansAdresses.xml » refusé (ligne 12) : "
                         "balise fermante manquante")
     brake = SafetyBrakeError("élèves", 80, 100, 0.3)
     assert "80" in str(brake) and "100" in str(brake) and "30 %" in str(brake)
