@@ -259,3 +259,4 @@ def build_report(
         warnings=tuple(meta.get("warnings", ())),
         brake=str((meta.get("brake") or {}).get("message", "")),
     )
+

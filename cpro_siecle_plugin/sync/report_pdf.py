@@ -18,6 +18,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from .report import AccountLine, Report
+from .report_render import french_date
 
 #: Where a Unicode TrueType font is looked for, in order.
 FONT_CANDIDATES = (
@@ -256,7 +257,7 @@ def report_pdf(report: Report, font_path: Path | None = None) -> bytes:
     """
     year = f" — {report.year}-{report.year + 1}" if report.year else ""
     intro = [
-        f"Date : {report.today}",
+        f"Date : {french_date(report.today)}",
         "Fichiers : " + ", ".join(report.files),
         "Changement de mot de passe obligatoire à la première connexion.",
     ]

@@ -117,7 +117,7 @@ def _header(report: Report) -> list[str]:
     lines = [
         f"Rapport d'importation SIECLE — établissement {report.uaj}, "
         f"année scolaire {_school_year(report.year)}",
-        f"Date : {report.today} — importation {state}",
+        f"Date : {french_date(report.today)} — importation {state}",
         f"Fichiers : {', '.join(report.files) or 'aucun'}",
     ]
     if report.brake:
@@ -156,3 +156,10 @@ def report_text(report: Report) -> str:
             ]
         )
     return "\n".join(lines) + "\n"
+
+def french_date(iso: str) -> str:
+    """``2025-09-15`` as ``15/09/2025``, as French readers expect; anything else unchanged."""
+    parts = iso.split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        return f"{parts[2]}/{parts[1]}/{parts[0]}"
+    return iso

@@ -120,6 +120,7 @@ def test_text_report_is_french_and_printable() -> None:
     """The text report has a section per population and the password warning."""
     text = report_text(build_report(_first_import()[0]))
     assert "établissement 0691234X, année scolaire 2025-2026" in text
+    assert "Date : 15/09/2025" in text
     assert "== Enseignants (1) ==" in text
     assert "MARTIN Anne — identifiant : anne.martin — mot de passe initial : 1980-03-07" in text
     assert "== Responsables légaux (1) ==" in text
@@ -138,3 +139,11 @@ def test_text_report_lists_departures_and_deletions() -> None:
     plan, _ = plan_and_apply(snapshot(staff=()), state, date(2026, 9, 15))
     assert "== Comptes supprimés (2) ==" in report_text(build_report(plan))
     assert gkey("501") not in {c.key for c in build_report(plan).changes}
+
+
+def test_report_dates_are_written_the_french_way() -> None:
+    """The report says 15/09/2025, not the ISO date."""
+    from cpro_siecle_plugin.sync.report_render import french_date
+
+    assert french_date("2025-09-15") == "15/09/2025"
+    assert french_date("") == ""
