@@ -211,10 +211,25 @@ def read_sources(
         pending = [XmlSource(file, ExportKind.STS, name, settings) for name in names]
     else:
         pending = [XmlSource(file, ExportKind.STS, None, settings)]
-    sources = [XmlSource(s.file, _kind(s), s.member, settings) for s in pending]
+    try:
+        sources = [XmlSource(s.file, _kind(s), s.member, settings) for s in pending]
+    except XmlError:
+        if zipped or not file.name.lower().endswith(".zip") or _looks_like_xml(file.path):
+            raise
+        # Named .zip, yet neither a zip nor XML: "not XML" would puzzle the admin.
+        raise ArchiveError(file.name, "ce n'est pas une archive zip valide (fichier endommagé "
+                                      "ou renommé) : déposez l'export tel que SIECLE ou STS-web "
+                                      "l'a produit") from None
     for source in sources:
         if expected is not None and source.kind not in expected:
             wanted = " ou ".join(k.label for k in sorted(expected, key=lambda k: k.value))
             raise WrongSlotError(source.label, f"ce fichier est l'{source.kind.label}, "
-                                               f"alors qu'on attend ici : {wanted}")
+                                               f"alors qu'on attend ici l'{wanted}.")
     return sources
+
+
+def _looks_like_xml(path: Path) -> bool:
+    """Whether a file starts like XML (a ``<`` after an optional BOM and white space)."""
+    with path.open("rb") as handle:
+        head = handle.read(512)
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")

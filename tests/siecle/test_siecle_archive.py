@@ -187,3 +187,12 @@ def test_unreadable_file_is_refused_in_french(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="illisible") as caught:
         read_sources(InputFile(folder, "dossier.xml"), SETTINGS)
     assert caught.value.filename == "dossier.xml"
+
+
+def test_file_named_zip_that_is_no_zip_says_so(tmp_path: Path) -> None:
+    """A text file renamed .zip is refused as a damaged zip, not as « not XML »."""
+    fake = tmp_path / "ElevesSansAdresses.zip"
+    fake.write_text("ceci n'est pas une archive", encoding="utf-8")
+    with pytest.raises(ArchiveError, match="pas une archive zip valide") as caught:
+        read_sources(InputFile(fake, fake.name), Settings())
+    assert "ElevesSansAdresses.zip" in str(caught.value)
