@@ -16,7 +16,7 @@ from typing import Any
 
 from .adapters.base import HostAdapter, Preflight
 from .config import Settings
-from .domain import ExportKind, Snapshot
+from .domain import ExportKind, Snapshot, Structure
 from .errors import ChecksumMismatchError, PlanError
 from .siecle.analyse import Analysis, analyse_files
 from .siecle.archive import InputFile
@@ -80,7 +80,9 @@ def analyse_with_ledger(
         return first
     return analyse_files(
         files, today=today, settings=settings, expected=expected,
-        known_structures=school.structures, has_sts_import=school.has_sts_import,
+        known_structures=[Structure(code, label, is_group) for code, (label, is_group)
+                          in ledger.structures(str(uaj)).items()],
+        has_sts_import=school.has_sts_import,
     )
 
 

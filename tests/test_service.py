@@ -321,3 +321,15 @@ def test_interrupted_import_run_again_from_the_files_finishes_without_duplicates
     usernames = [u.username for u in host.users.values()]
     assert len(usernames) == len(set(usernames))
     assert service.preview(files(STS, ELEVES, RESP), "admin").plan.is_empty
+
+
+def test_students_alone_are_summarised_with_the_last_sts_classes_and_groups(
+    service: SiecleService, tmp_path: Path
+) -> None:
+    """Without STS, the summary counts the last STS import's divisions and groups apart."""
+    imported(service, STS)
+    analysis = service.analyse(files(eleves_without(tmp_path, keep=3)))
+    assert (analysis.summary["divisions"], analysis.summary["groups"]) == (3, 2)
+    assert analysis.snapshot is not None
+    labels = {s.code: s.is_group for s in analysis.snapshot.structures}
+    assert labels == {"2NDE1": False, "1ERE1": False, "TLE1": False, "ESP1": True, "ALL1": True}

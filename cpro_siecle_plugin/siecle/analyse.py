@@ -108,12 +108,17 @@ def _read(source: XmlSource) -> tuple[Any, list[Problem]]:
 
 
 def _structures(sts: StsExport | None, eleves: ElevesExport | None,
-                known: Collection[str]) -> tuple[Structure, ...]:
-    """STS structures, or the codes of the last STS import (groups recognised by use)."""
+                known: Collection[str | Structure]) -> tuple[Structure, ...]:
+    """STS structures, or those of the last STS import.
+
+    Bare codes (no record kept) are taken as groups when students use them as one.
+    """
     if sts is not None:
         return sts.structures
     used_as_group = {g for s in eleves.students for g in s.groups} if eleves else set()
-    return tuple(Structure(code, code, code in used_as_group) for code in sorted(known))
+    records = (k if isinstance(k, Structure) else Structure(k, k, k in used_as_group)
+               for k in known)
+    return tuple(sorted(records, key=lambda s: s.code))
 
 
 def _cross_checks(sts: StsExport | None, eleves: ElevesExport | None,
@@ -182,7 +187,7 @@ def _summary(uaj: str | None, year: int | None, sources: dict[ExportKind, XmlSou
 
 def analyse_files(
     files: Sequence[InputFile], *, today: date, settings: Settings,
-    known_structures: Collection[str] = (), has_sts_import: bool = True,
+    known_structures: Collection[str | Structure] = (), has_sts_import: bool = True,
     expected: Collection[ExportKind] | None = None,
 ) -> Analysis:
     """Read the files of one import, check them together and join them into a ``Snapshot``.
