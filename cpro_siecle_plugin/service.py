@@ -219,7 +219,8 @@ class SiecleService:
                 broken = ApplyOutcome(complete=False, error=str(exc), total=len(plan.actions))
                 self.ledger.finish_run(run_id, broken, None)
                 raise
-            report = build_report(plan, outcome, people=names)
+            forced = user if force and plan.meta.get("brake", {}).get("triggered") else None
+            report = build_report(plan, outcome, people=names, forced_by=forced)
             self.ledger.finish_run(run_id, outcome, report_to_data(report))
         outcome.run_id = run_id
         return outcome

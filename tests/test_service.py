@@ -152,7 +152,10 @@ def test_truncated_file_is_braked_unless_forced(service: SiecleService, tmp_path
     assert preview.brake["triggered"]
     with pytest.raises(SafetyBrakeError):
         service.apply(preview.plan_id, preview.checksum, "admin")
-    assert service.apply(preview.plan_id, preview.checksum, "admin", force=True).ok
+    outcome = service.apply(preview.plan_id, preview.checksum, "admin", force=True)
+    assert outcome.ok and outcome.run_id is not None
+    assert service.report(outcome.run_id).brake.startswith(
+        "Importation forcée par admin malgré le frein de sécurité")
 
 
 def test_login_taken_on_the_host_by_another_account_is_avoided(

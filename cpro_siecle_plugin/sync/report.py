@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from .plan import (
     Action,
@@ -224,8 +224,12 @@ def build_report(
     plan: Plan,
     outcome: Outcome | None = None,
     people: Mapping[str, tuple[str, str]] | None = None,
+    forced_by: str | None = None,
 ) -> Report:
     """The report of a plan, or of what an apply actually did.
+
+    :param forced_by: who applied the plan past a triggered safety brake; the report then
+        says so instead of the preview's warning.
 
     :param plan: the plan previewed or applied.
     :param outcome: the apply outcome; when given, only actions done are listed and
@@ -257,6 +261,16 @@ def build_report(
         changes=tuple(sorted(changes, key=lambda c: (c.change, c.name, c.key))),
         failures=_failures(plan, outcome, names),
         warnings=tuple(meta.get("warnings", ())),
-        brake=str((meta.get("brake") or {}).get("message", "")),
+        brake=_brake_line(meta.get("brake") or {}, forced_by),
     )
+
+
+def _brake_line(brake: Mapping[str, Any], forced_by: str | None) -> str:
+    """The brake's line of the report: the preview's message, or who forced past it."""
+    if not (forced_by and brake.get("triggered")):
+        return str(brake.get("message", ""))
+    return (f"Importation forcée par {forced_by} malgré le frein de sécurité : "
+            f"{brake.get('count')} compte(s) {brake.get('label')} désactivé(s) ou supprimé(s) "
+            f"sur {brake.get('total')}, au-delà du seuil de "
+            f"{100 * float(brake.get('threshold') or 0):.0f} %.")
 
