@@ -68,22 +68,15 @@ def analyse_with_ledger(
     """Read and check the files; without STS among them, against the structures of the
     school's last STS import in ``ledger`` (no ledger, or a school never imported: STS first).
     """
-    first = analyse_files(files, today=today, settings=settings, expected=expected,
-                          has_sts_import=False)
-    if first.snapshot is not None and first.snapshot.sts is not None:
-        return first
-    uaj = first.snapshot.uaj if first.snapshot else first.summary.get("uaj")
-    if not uaj or ledger is None:
-        return first
-    school = ledger.school(str(uaj))
-    if school is None:
-        return first
-    return analyse_files(
-        files, today=today, settings=settings, expected=expected,
-        known_structures=[Structure(code, label, is_group) for code, (label, is_group)
-                          in ledger.structures(str(uaj)).items()],
-        has_sts_import=school.has_sts_import,
-    )
+    def past_sts(uaj: str) -> tuple[list[Structure], bool] | None:
+        if ledger is None or (school := ledger.school(uaj)) is None:
+            return None
+        structures = [Structure(code, label, is_group)
+                      for code, (label, is_group) in ledger.structures(uaj).items()]
+        return structures, school.has_sts_import
+
+    return analyse_files(files, today=today, settings=settings, expected=expected,
+                         has_sts_import=False, past_sts=past_sts)
 
 
 class SiecleService:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -336,3 +337,22 @@ def test_students_alone_are_summarised_with_the_last_sts_classes_and_groups(
     assert analysis.snapshot is not None
     labels = {s.code: s.is_group for s in analysis.snapshot.structures}
     assert labels == {"2NDE1": False, "1ERE1": False, "TLE1": False, "ESP1": True, "ALL1": True}
+
+
+def test_students_checked_against_the_ledger_are_read_once(
+    service: SiecleService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checking student files against the last STS import does not parse them twice."""
+    from cpro_siecle_plugin.siecle import analyse as analyse_module
+
+    imported(service, STS)
+    reads: list[str] = []
+    real_read = analyse_module._read
+
+    def counting(source: Any) -> Any:
+        reads.append(source.label)
+        return real_read(source)
+
+    monkeypatch.setattr(analyse_module, "_read", counting)
+    assert service.analyse(files(ELEVES, RESP)).ok
+    assert len(reads) == 2

@@ -185,10 +185,15 @@ def _summary(uaj: str | None, year: int | None, sources: dict[ExportKind, XmlSou
     }
 
 
+#: The last STS import of a school, by UAJ: its structures and whether there was one.
+PastSts = Callable[[str], tuple[Collection[str | Structure], bool] | None]
+
+
 def analyse_files(
     files: Sequence[InputFile], *, today: date, settings: Settings,
     known_structures: Collection[str | Structure] = (), has_sts_import: bool = True,
     expected: Collection[ExportKind] | None = None,
+    past_sts: PastSts | None = None,
 ) -> Analysis:
     """Read the files of one import, check them together and join them into a ``Snapshot``.
 
@@ -198,6 +203,9 @@ def analyse_files(
     :param has_sts_import: whether the school was ever imported from STS; without it and
         without an STS file, students and guardians are refused.
     :param expected: exports allowed in this upload slot; ``None`` allows all three.
+    :param past_sts: asked once the files' UAJ is known, when no STS file is given, for that
+        school's last STS import (``None``: never imported); it then replaces
+        ``known_structures`` and ``has_sts_import``, so the files are read only once.
     :raises InputError: a file cannot be read at all (see :func:`.archive.read_sources`).
     """
     sources = _sources(files, settings, expected)
@@ -212,6 +220,8 @@ def analyse_files(
     resp = exports.get(ExportKind.RESPONSABLES)
     uaj, year, school_problems = _checks.check_schools(
         [(sources[k].label, e.school) for k, e in exports.items()])
+    if sts is None and uaj and past_sts is not None:
+        known_structures, has_sts_import = past_sts(uaj) or ((), False)
     structures = _structures(sts, eleves, known_structures)
     problems = school_problems + problems
     problems += _cross_checks(sts, eleves, resp, structures, today, has_sts_import)
