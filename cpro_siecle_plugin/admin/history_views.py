@@ -11,10 +11,10 @@ from ..errors import SiecleError
 from ..messages import msg
 from ..sync.report import report_csv
 from ..sync.report_pdf import logins_pdf, report_pdf
+from ..sync.report_render import french_date
 from .forms import ResetPasswordForm
 from .presenters import (
     count_rows,
-    french_date,
     function_label,
     report_sections,
     unassigned_last,

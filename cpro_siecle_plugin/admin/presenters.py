@@ -64,14 +64,6 @@ def host_label(name: str) -> str:
     return HOST_LABELS.get(name, name)
 
 
-def french_date(value: str) -> str:
-    """``2025-09-12`` as ``12/09/2025``, the way French schools write dates; else unchanged."""
-    parts = value.split("-")
-    if len(parts) == 3 and all(p.isdigit() for p in parts):
-        return "/".join(reversed(parts))
-    return value
-
-
 def unassigned_last(by_class: dict[str, Any]) -> dict[str, Any]:
     """Students by class with the « Sans classe » group (key ``""``) moved after the classes."""
     ordered = {division: rows for division, rows in by_class.items() if division}
