@@ -25,15 +25,15 @@ from pathlib import Path
 import responses
 
 from bench.bench_sync import OPERATION_KIND, UAJ, school
-from cpro_siecle_plugin.adapters._moodle_fake import FakeMoodle
-from cpro_siecle_plugin.adapters.memory import WRITE_OPERATIONS
 from cpro_siecle_plugin.adapters.moodle import MoodleHost
 from cpro_siecle_plugin.config import Settings
 from cpro_siecle_plugin.domain import Snapshot
+from cpro_siecle_plugin.runner.apply import apply_plan
 from cpro_siecle_plugin.store import Ledger
-from cpro_siecle_plugin.sync.apply import apply_plan
 from cpro_siecle_plugin.sync.plan import Plan
 from cpro_siecle_plugin.sync.planner import compute_plan
+from tests.doubles.memory_host import WRITE_OPERATIONS
+from tests.doubles.moodle_fake import FakeMoodle
 
 URL = "https://moodle.bench.invalid"
 TOKEN = "bench-token"

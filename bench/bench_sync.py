@@ -19,7 +19,6 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-from cpro_siecle_plugin.adapters.memory import WRITE_OPERATIONS, MemoryHost
 from cpro_siecle_plugin.config import Settings
 from cpro_siecle_plugin.domain import (
     Discipline,
@@ -36,12 +35,13 @@ from cpro_siecle_plugin.domain import (
     StsExport,
     Student,
 )
+from cpro_siecle_plugin.runner.apply import ApplyOutcome, apply_plan
 from cpro_siecle_plugin.service import SiecleService
 from cpro_siecle_plugin.siecle.archive import InputFile
 from cpro_siecle_plugin.store import Ledger
-from cpro_siecle_plugin.sync.apply import ApplyOutcome, apply_plan
 from cpro_siecle_plugin.sync.plan import Plan
 from cpro_siecle_plugin.sync.planner import compute_plan
+from tests.doubles.memory_host import WRITE_OPERATIONS, MemoryHost
 
 UAJ = "0699999Z"
 TODAY = date(2025, 9, 15)

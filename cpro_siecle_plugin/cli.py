@@ -184,7 +184,7 @@ def check_host(host_name: str | None) -> None:
 
 _FILES = click.argument("files", nargs=-1, required=True,
                         type=click.Path(exists=True, dir_okay=False, path_type=Path))
-_HOST = click.option("--host", "host_name", type=click.Choice(["embedded", "moodle", "memory"]),
+_HOST = click.option("--host", "host_name", type=click.Choice(["embedded", "moodle"]),
                      default=None, help="Plateforme cible (par défaut : CPRO_SIECLE_HOST, "
                      "sinon la plateforme intégrée).")
 
@@ -241,7 +241,7 @@ def plan_command(files: tuple[Path, ...], as_json: bool, today: date,
 def apply_command(files: tuple[Path, ...], force: bool, today: date,
                   host_name: str | None) -> None:
     """Importe les fichiers : calcule le plan, l'applique et affiche le rapport à conserver."""
-    from .sync.report import report_text
+    from .reports import report_text
 
     user = f"ligne de commande ({os.environ.get('USER', '?')})"
     with refusals():

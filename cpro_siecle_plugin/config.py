@@ -130,7 +130,7 @@ def settings_from_mapping(
         raw = config.get(name, env.get(name, default))
         values[key.lower()] = _coerce(key, raw, default)
     settings = Settings(**values)
-    if settings.host not in ("embedded", "moodle", "memory"):
+    if settings.host not in ("embedded", "moodle"):
         raise ConfigError(f"Réglage {PREFIX}HOST inconnu : {settings.host!r} (embedded ou moodle).")
     if settings.host == "moodle":
         for key in ("MOODLE_URL", "MOODLE_TOKEN"):

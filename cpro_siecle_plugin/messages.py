@@ -61,7 +61,6 @@ DONE_LABELS = {
 HOST_LABELS = {
     "embedded": "plateforme intégrée",
     "moodle": "Moodle",
-    "memory": "plateforme d'essai en mémoire",
 }
 
 #: One person's function, singular (« Fonction » column of the staff logins).

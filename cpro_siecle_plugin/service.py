@@ -18,16 +18,16 @@ from .adapters.base import HostAdapter, Preflight
 from .config import Settings
 from .domain import ExportKind, Snapshot, Structure
 from .errors import ChecksumMismatchError, PlanError
+from .reports.report import Report, build_report
+from .runner.apply import ApplyOutcome, apply_plan
 from .siecle.analyse import Analysis, analyse_files
 from .siecle.archive import InputFile
 from .store import Ledger, RunRecord
 from .store.report_data import report_from_data, report_to_data
-from .sync.apply import ApplyOutcome, apply_plan
 from .sync.credentials import initial_password
 from .sync.desired import desired_state
 from .sync.plan import CreateUser, Plan
 from .sync.planner import compute_plan
-from .sync.report import Report, build_report
 from .sync.safety import enforce
 from .sync.state import LedgerState, Population
 

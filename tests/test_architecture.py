@@ -13,16 +13,19 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cpro_siecle_plugin"
 LAYERS: list[set[str]] = [
     {"errors", "domain", "config"},
     {"siecle", "sync", "adapters"},
+    {"reports", "runner"},
     {"store"},
     {"service"},
     {"extension", "admin", "cli", "demo", "messages"},
 ]
 
-#: The functional core: parse, analyse, plan. No framework, no network, no database.
-CORE = ("siecle", "sync", "domain", "errors", "config")
-FORBIDDEN_IN_CORE = {"flask", "flask_admin", "flask_wtf", "requests", "sqlalchemy", "alembic"}
-#: The shell modules inside the core packages that may do I/O through what they are given.
-CORE_EXCEPTIONS = {"sync/apply.py", "sync/report_pdf.py"}
+#: The functional core (parse, analyse, plan) and the report renderers over its values.
+#: No framework, no network, no database.
+CORE = ("siecle", "sync", "reports", "domain", "errors", "config")
+FORBIDDEN_IN_CORE = {"flask", "flask_admin", "flask_wtf", "requests", "sqlalchemy", "alembic",
+                     "celery", "redis", "werkzeug", "jinja2"}
+#: Test doubles live under tests/, never in the shipped package.
+TEST_DOUBLE_NAMES = ("memory", "fake")
 
 
 def _modules() -> list[Path]:
@@ -59,9 +62,7 @@ def _layer_of(top: str) -> int | None:
 
 
 def _core_modules() -> list[Path]:
-    return [p for p in _modules()
-            if (rel := p.relative_to(PACKAGE).as_posix()).startswith(CORE)
-            and rel not in CORE_EXCEPTIONS]
+    return [p for p in _modules() if p.relative_to(PACKAGE).as_posix().startswith(CORE)]
 
 
 def _layered_modules() -> list[Path]:
@@ -100,4 +101,63 @@ def test_only_the_xml_module_imports_lxml() -> None:
 def test_architecture_checks_see_the_whole_core() -> None:
     """The checks above really cover the core packages (a moved folder would empty them)."""
     core = {p.relative_to(PACKAGE).parts[0] for p in _core_modules()}
-    assert {"siecle", "sync", "domain.py", "errors.py", "config.py"} <= core
+    assert {"siecle", "sync", "reports", "domain.py", "errors.py", "config.py"} <= core
+
+
+def test_sync_holds_only_the_pure_core() -> None:
+    """``sync/`` holds desired state, planner, plan, credentials, safety: nothing that runs."""
+    sync = {p.stem for p in (PACKAGE / "sync").glob("*.py")}
+    assert not sync & {"apply", "jobs", "report", "report_pdf", "report_render"}, sorted(sync)
+
+
+def test_no_test_double_in_the_shipped_package() -> None:
+    """In-process hosts and fakes live under tests/, not in the package."""
+    doubles = [p.relative_to(PACKAGE).as_posix() for p in _modules()
+               if any(word in p.stem for word in TEST_DOUBLE_NAMES)]
+    assert doubles == []
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(["cpro_siecle_plugin", *parts])
+
+
+def _graph() -> dict[str, set[str]]:
+    """Import graph of the package, type-only imports included, edges to modules only."""
+    modules = {_module_name(p): p for p in _modules()}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        targets = set()
+        for imported in _imports(path):
+            # "from pkg import mod" resolves to "pkg.mod" when that module exists.
+            while imported and imported not in modules:
+                imported = imported.rpartition(".")[0]
+            if imported and imported != name:
+                targets.add(imported)
+        graph[name] = targets
+    return graph
+
+
+def test_no_import_cycles_even_type_only() -> None:
+    """No module reaches itself through imports (``TYPE_CHECKING`` blocks count too)."""
+    graph = _graph()
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                # A package's __init__ importing its own submodules is not a cycle back into it.
+                if not node.startswith(nxt + "."):
+                    cycles.append([*stack[stack.index(nxt):], nxt])
+            elif nxt not in state:
+                visit(nxt, [*stack, nxt])
+        state[node] = 2
+
+    for start in sorted(graph):
+        if start not in state:
+            visit(start, [start])
+    assert cycles == []

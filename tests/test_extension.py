@@ -16,8 +16,8 @@ def _app(tmp_path: Path, name: str = "host", **config: object) -> Flask:
     app = Flask(name)
     app.config.update(
         SECRET_KEY="x",
-        CPRO_SIECLE_HOST="memory",
         CPRO_SIECLE_DATABASE_URL=f"sqlite:///{tmp_path / (name + '.sqlite3')}",
+        CPRO_SIECLE_EMBEDDED_HOST_URL=f"sqlite:///{tmp_path / (name + '-host.sqlite3')}",
     )
     app.config.update(config)
     return app

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from cpro_siecle_plugin.adapters.base import NewUser, Preflight, PreflightCheck
-from cpro_siecle_plugin.adapters.memory import MemoryHost
 from cpro_siecle_plugin.config import Settings
 from cpro_siecle_plugin.errors import (
     AnalysisError,
@@ -24,6 +23,7 @@ from cpro_siecle_plugin.service import SiecleService
 from cpro_siecle_plugin.siecle.archive import InputFile
 from cpro_siecle_plugin.store import Ledger
 from cpro_siecle_plugin.sync.plan import CreateUser
+from tests.doubles.memory_host import MemoryHost
 
 SAMPLES = Path(__file__).resolve().parents[1] / ".." / "shared" / "siecle-samples"
 STS = SAMPLES / "sts_emp_0691234X_2025.xml"

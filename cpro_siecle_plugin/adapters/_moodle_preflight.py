@@ -17,15 +17,25 @@ shortname (``core_role_assign_roles`` takes a numeric ``roleid``). So:
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..errors import HostAuthError, HostUnavailableError
 from ._moodle_replies import is_policy_error
-from ._moodle_rest import MoodleError
+from ._moodle_rest import MoodleError, MoodleTransport
 from .base import Preflight, PreflightCheck
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .moodle import MoodleHost
+
+class MoodleHost(Protocol):
+    """What the preflight reads of :class:`~.moodle.MoodleHost` (no import back into it)."""
+
+    name: str
+    rest: MoodleTransport
+    parent_role: str
+    noemail_domain: str
+    password_probe: bool
+
+    @property
+    def role_id(self) -> int | None: ...
 
 #: Every function the adapter calls; the token's service must grant them all.
 REQUIRED_FUNCTIONS = (

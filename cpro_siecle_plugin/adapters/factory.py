@@ -10,7 +10,7 @@ __all__ = ["make_host"]
 
 
 def make_host(settings: Settings) -> HostAdapter:
-    """The host named by ``settings.host``: ``embedded``, ``moodle`` or ``memory``.
+    """The host named by ``settings.host``: ``embedded`` or ``moodle``.
 
     :raises ConfigError: unknown host, or Moodle without URL or token.
     """
@@ -28,9 +28,5 @@ def make_host(settings: Settings) -> HostAdapter:
                           batch_size=settings.batch_size, timeout=settings.moodle_timeout,
                           parent_role=settings.moodle_parent_role,
                           noemail_domain=settings.moodle_noemail_domain)
-    if settings.host == "memory":
-        from .memory import MemoryHost
-
-        return MemoryHost(batch_size=settings.batch_size)
     raise ConfigError(f"Réglage CPRO_SIECLE_HOST inconnu : {settings.host!r} "
-                      "(embedded, moodle ou memory).")
+                      "(embedded ou moodle).")

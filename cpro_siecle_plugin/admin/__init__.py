@@ -11,7 +11,7 @@ from .history_views import HistoryView, LoginsView
 from .views import EntryView, ImportView, StudentsUploadView, UploadView
 
 if TYPE_CHECKING:
-    from ..extension import PluginState
+    from .state import PluginState
 
 __all__ = ["make_views"]
 

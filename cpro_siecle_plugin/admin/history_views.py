@@ -9,9 +9,9 @@ from flask_admin import expose
 
 from ..errors import SiecleError
 from ..messages import msg
-from ..sync.report import report_csv
-from ..sync.report_pdf import logins_pdf, report_pdf
-from ..sync.report_render import french_date
+from ..reports import report_csv
+from ..reports.pdf import logins_pdf, report_pdf
+from ..reports.render import french_date
 from .forms import ResetPasswordForm
 from .presenters import (
     count_rows,

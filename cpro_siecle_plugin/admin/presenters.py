@@ -9,6 +9,8 @@ from typing import Any
 
 from ..errors import Problem
 from ..messages import ACTION_LABELS, DONE_LABELS, FUNCTION_LABELS, HOST_LABELS
+from ..reports.pdf import CHANGE_LABELS
+from ..reports.report import Report
 from ..sync.plan import (
     AddMember,
     CreateCohort,
@@ -20,8 +22,6 @@ from ..sync.plan import (
     RemoveMember,
     SuspendUser,
 )
-from ..sync.report import Report
-from ..sync.report_pdf import CHANGE_LABELS
 from ..sync.state import Population
 
 #: Summary keys of the analysis, with their French labels, in display order.

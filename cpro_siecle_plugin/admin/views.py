@@ -22,7 +22,7 @@ from .uploads import saved_uploads
 if TYPE_CHECKING:
     from flask_wtf import FlaskForm
 
-    from ..extension import PluginState
+    from .state import PluginState
 
 
 def refuse(code: int, text: str) -> NoReturn:

@@ -1,6 +1,6 @@
 """The ledger side of apply: action statuses, host ids, and the effect of each action.
 
-``LedgerJournal`` implements :class:`cpro_siecle_plugin.sync.apply.Journal`. Each
+``LedgerJournal`` implements :class:`cpro_siecle_plugin.runner.apply.Journal`. Each
 :meth:`LedgerJournal.record` runs in one transaction: the journal rows and the people,
 cohorts, memberships and links they change are written together, so the ledger never says
 an action is done without its effect, nor the reverse.
@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..sync.apply import Done
+from ..runner.apply import Done
 from ..sync.plan import (
     AddMember,
     CreateCohort,

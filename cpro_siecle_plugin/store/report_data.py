@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from ..sync.report import AccountLine, ChangeLine, CohortLine, FailureLine, Report
+from ..reports.report import AccountLine, ChangeLine, CohortLine, FailureLine, Report
 
 
 def report_to_data(report: Report) -> dict[str, Any]:

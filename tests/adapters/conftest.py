@@ -13,12 +13,12 @@ import responses
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from cpro_siecle_plugin.adapters._moodle_fake import FakeMoodle
 from cpro_siecle_plugin.adapters.base import HostAdapter, NewUser
 from cpro_siecle_plugin.adapters.embedded import EmbeddedHost, _User
-from cpro_siecle_plugin.adapters.memory import MemoryHost
 from cpro_siecle_plugin.adapters.moodle import MoodleHost
 from cpro_siecle_plugin.errors import HostUnavailableError
+from tests.doubles.memory_host import MemoryHost
+from tests.doubles.moodle_fake import FakeMoodle
 
 
 class Harness(Protocol):

@@ -6,7 +6,6 @@ import pytest
 
 from cpro_siecle_plugin.adapters.embedded import EmbeddedHost
 from cpro_siecle_plugin.adapters.factory import make_host
-from cpro_siecle_plugin.adapters.memory import MemoryHost
 from cpro_siecle_plugin.adapters.moodle import MoodleHost
 from cpro_siecle_plugin.config import Settings, settings_from_mapping
 from cpro_siecle_plugin.errors import ConfigError
@@ -31,9 +30,12 @@ def test_moodle_host_takes_url_token_and_options_from_the_environment():
     assert "tok-123" not in repr(host)
 
 
-def test_memory_host_and_unknown_host():
-    """``memory`` builds the in-process host; an unknown name is a ConfigError."""
-    assert isinstance(make_host(Settings(host="memory")), MemoryHost)
+def test_test_doubles_are_not_selectable_and_unknown_host():
+    """Only real hosts are selectable: ``memory`` (a test double) and unknown names are refused."""
+    with pytest.raises(ConfigError, match="inconnu"):
+        make_host(Settings(host="memory"))
+    with pytest.raises(ConfigError, match="inconnu"):
+        settings_from_mapping({"CPRO_SIECLE_HOST": "memory"}, {})
     with pytest.raises(ConfigError, match="inconnu"):
         make_host(Settings(host="ftp"))
     with pytest.raises(ConfigError, match="MOODLE_TOKEN"):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cpro_siecle_plugin.adapters.base import NewCohort, NewUser
-from cpro_siecle_plugin.adapters.memory import MemoryHost
 from cpro_siecle_plugin.errors import HostRejectedError, HostUnavailableError
+from tests.doubles.memory_host import MemoryHost
 
 
 def _user(n: int) -> NewUser:

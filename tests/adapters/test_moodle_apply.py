@@ -23,8 +23,8 @@ from cpro_siecle_plugin.domain import (
     StsExport,
     Student,
 )
+from cpro_siecle_plugin.runner.apply import apply_plan
 from cpro_siecle_plugin.store import Ledger
-from cpro_siecle_plugin.sync.apply import apply_plan
 from cpro_siecle_plugin.sync.planner import compute_plan
 
 UAJ = "0691234X"

@@ -15,6 +15,7 @@ from flask_admin import Admin
 from jinja2 import StrictUndefined
 
 from cpro_siecle_plugin.extension import SieclePlugin, get_state
+from tests.doubles.memory_host import MemoryHost
 
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "siecle-samples"
 STS = SAMPLES / "sts_emp_0691234X_2025.xml"
@@ -38,20 +39,24 @@ def header_admin() -> bool:
 def _build_app(
     tmp_path: Path, hook: Callable[[], bool] | None = header_admin, **config: Any
 ) -> Flask:
-    """A host platform with its own Flask-Admin and the plugin mounted (memory host)."""
+    """A host platform with its own Flask-Admin and the plugin mounted.
+
+    The host is the in-process test double unless ``CPRO_SIECLE_HOST`` is given (a real
+    host, built from the settings as in production).
+    """
     app = Flask("host_platform")
     app.config.update(
         SECRET_KEY="test",
         WTF_CSRF_ENABLED=True,
         TESTING=True,
-        CPRO_SIECLE_HOST="memory",
         CPRO_SIECLE_SECRET="s3cret",
         CPRO_SIECLE_DATABASE_URL=f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
         **config,
     )
     app.jinja_env.undefined = StrictUndefined
     admin = Admin(app, name="Plateforme")
-    SieclePlugin(app, admin, is_admin=hook)
+    host = None if "CPRO_SIECLE_HOST" in config else MemoryHost()
+    SieclePlugin(app, admin, is_admin=hook, host=host)
     return app
 
 

@@ -98,12 +98,16 @@ def test_unknown_job_sends_to_the_history(admin_client, ui) -> None:
     assert admin_client.get(f"{ui.IMPORT_URL}inconnu/status").status_code == 404
 
 
-def test_preview_names_the_host_in_french(admin_client, ui) -> None:
+def test_preview_names_the_host_in_french(make_app, ui, tmp_path) -> None:
     """The preflight heading names the host in French, not by the adapter's code name."""
-    page = ui.upload(admin_client, ui.STS_URL, {"sts": ui.STS}).get_data(as_text=True)
+    app = make_app(CPRO_SIECLE_HOST="embedded",
+                   CPRO_SIECLE_EMBEDDED_HOST_URL=f"sqlite:///{tmp_path / 'host.sqlite3'}")
+    client = app.test_client()
+    client.environ_base["HTTP_X_TEST_ADMIN"] = "oui"
+    page = ui.upload(client, ui.STS_URL, {"sts": ui.STS}).get_data(as_text=True)
     html = unescape(page)
-    assert "Vérification de la plateforme (plateforme d'essai en mémoire)" in html
-    assert "(memory)" not in html
+    assert "Vérification de la plateforme (plateforme intégrée)" in html
+    assert "(embedded)" not in html
 
 
 def test_report_date_is_written_the_french_way(admin_client, ui, sts_done) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from cpro_siecle_plugin.admin.jobs import JobRunner
 from cpro_siecle_plugin.errors import HostUnavailableError
+from cpro_siecle_plugin.runner.jobs import JobRunner
 
 
 def test_job_reports_progress_then_run_id() -> None:

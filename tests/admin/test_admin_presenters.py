@@ -84,7 +84,7 @@ def test_summary_rows_use_french_labels_and_school_year() -> None:
 
 def test_french_date_turns_iso_dates_around() -> None:
     """ISO dates become jj/mm/aaaa; anything else is left as it is."""
-    from cpro_siecle_plugin.sync.report_render import french_date
+    from cpro_siecle_plugin.reports.render import french_date
 
     assert french_date("2025-09-12") == "12/09/2025"
     assert french_date("") == ""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cpro_siecle_plugin.sync import report_pdf
-from cpro_siecle_plugin.sync.report_pdf import Section, render_pdf, to_latin1
+from cpro_siecle_plugin.reports import pdf as report_pdf
+from cpro_siecle_plugin.reports.pdf import Section, render_pdf, to_latin1
 
 ROWS = [["N’DIAYE Œdipe", "oedipe.ndiaye", "01022009"]]
 
@@ -36,8 +36,8 @@ def test_transliteration_keeps_latin1_and_replaces_the_rest() -> None:
 
 def test_report_pdf_prints_each_class_on_its_own_page() -> None:
     """The report PDF has a summary page, then one page of student logins per class."""
+    from cpro_siecle_plugin.reports.report import build_report
     from cpro_siecle_plugin.sync.plan import CreateUser, Plan, sort_actions
-    from cpro_siecle_plugin.sync.report import build_report
 
     students = [
         CreateUser(

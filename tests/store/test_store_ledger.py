@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from cpro_siecle_plugin.adapters.memory import MemoryHost
 from cpro_siecle_plugin.errors import ChecksumMismatchError, PlanError
+from cpro_siecle_plugin.runner.apply import apply_plan
 from cpro_siecle_plugin.store import Ledger
-from cpro_siecle_plugin.sync.apply import apply_plan
 from cpro_siecle_plugin.sync.plan import (
     AddMember,
     CreateCohort,
@@ -24,6 +23,7 @@ from cpro_siecle_plugin.sync.plan import (
     sort_actions,
 )
 from cpro_siecle_plugin.sync.state import Population, cohort_key, host_idnumber, person_key
+from tests.doubles.memory_host import MemoryHost
 
 UAJ = "0691234X"
 STUDENT = person_key(UAJ, Population.STUDENT, "1001")
@@ -232,7 +232,7 @@ def test_load_state_uses_a_fixed_number_of_queries(ledger: Ledger) -> None:
 
 def test_journal_statuses_move_from_pending_to_done_or_failed(ledger: Ledger) -> None:
     """Pending, then done or failed with the reason; a fresh journal object sees it all."""
-    from cpro_siecle_plugin.sync.apply import Done
+    from cpro_siecle_plugin.runner.apply import Done
 
     plan = first_plan()
     plan_id = ledger.save_plan(plan, "admin")

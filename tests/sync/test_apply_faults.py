@@ -8,11 +8,11 @@ from collections.abc import Iterator
 import pytest
 import sync_factories as f
 
-from cpro_siecle_plugin.adapters.memory import MemoryHost
+from cpro_siecle_plugin.runner.apply import ApplyOutcome, apply_plan
 from cpro_siecle_plugin.store import Ledger
-from cpro_siecle_plugin.sync.apply import ApplyOutcome, apply_plan
 from cpro_siecle_plugin.sync.plan import DeactivateUser, DeleteUser, Plan
 from cpro_siecle_plugin.sync.planner import compute_plan
+from tests.doubles.memory_host import MemoryHost
 
 HostView = tuple[frozenset[tuple[str, str, bool]], frozenset[str], frozenset[tuple[str, str]],
                  frozenset[tuple[str, str]]]

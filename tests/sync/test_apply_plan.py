@@ -10,14 +10,14 @@ import pytest
 import sync_factories as f
 
 from cpro_siecle_plugin.adapters.base import NewUser
-from cpro_siecle_plugin.adapters.memory import WRITE_OPERATIONS, MemoryHost
 from cpro_siecle_plugin.domain import Snapshot
+from cpro_siecle_plugin.runner.apply import ApplyOutcome, apply_plan
 from cpro_siecle_plugin.store import Ledger
-from cpro_siecle_plugin.sync.apply import ApplyOutcome, apply_plan
 from cpro_siecle_plugin.sync.fold import apply_to_state
 from cpro_siecle_plugin.sync.plan import CreateCohort, CreateUser, Plan
 from cpro_siecle_plugin.sync.planner import compute_plan
 from cpro_siecle_plugin.sync.state import LedgerState
+from tests.doubles.memory_host import WRITE_OPERATIONS, MemoryHost
 
 
 def school(students: int = 12) -> Snapshot:

@@ -8,12 +8,12 @@ import sync_factories as f
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cpro_siecle_plugin.adapters.memory import MemoryHost
 from cpro_siecle_plugin.domain import Snapshot
+from cpro_siecle_plugin.runner.apply import apply_plan
 from cpro_siecle_plugin.store import Ledger
-from cpro_siecle_plugin.sync.apply import apply_plan
 from cpro_siecle_plugin.sync.planner import compute_plan
 from cpro_siecle_plugin.sync.state import host_idnumber
+from tests.doubles.memory_host import MemoryHost
 
 STRUCTURES = (f.division("2A"), f.division("2B"), f.group("G1", "2A", "2B"))
 FIRST = st.sampled_from(["Léa", "Jean", "Marie-Ève", "Zoé"])

@@ -22,8 +22,8 @@ from sync_factories import (
 )
 
 from cpro_siecle_plugin.domain import StaffRole
+from cpro_siecle_plugin.reports import build_report, report_csv, report_text
 from cpro_siecle_plugin.sync.plan import CreateUser, DeactivateUser
-from cpro_siecle_plugin.sync.report import build_report, report_csv, report_text
 
 STRUCTURES = (division("2A", "Seconde A"), group("G1", "2A"))
 
@@ -48,7 +48,7 @@ def _first_import():
 
 @dataclass
 class Outcome:
-    """Stand-in for sync.apply.ApplyOutcome."""
+    """Stand-in for runner.apply.ApplyOutcome."""
 
     done_keys: set[str] = field(default_factory=set)
     failed: dict[str, str] = field(default_factory=dict)
@@ -143,7 +143,7 @@ def test_text_report_lists_departures_and_deletions() -> None:
 
 def test_report_dates_are_written_the_french_way() -> None:
     """The report says 15/09/2025, not the ISO date."""
-    from cpro_siecle_plugin.sync.report_render import french_date
+    from cpro_siecle_plugin.reports.render import french_date
 
     assert french_date("2025-09-15") == "15/09/2025"
     assert french_date("") == ""

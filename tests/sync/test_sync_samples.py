@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from cpro_siecle_plugin.config import Settings
+from cpro_siecle_plugin.reports import build_report, report_text
 from cpro_siecle_plugin.sync.fold import apply_to_state
 from cpro_siecle_plugin.sync.plan import CreateCohort, CreateUser, LinkGuardian, Plan
 from cpro_siecle_plugin.sync.planner import compute_plan
-from cpro_siecle_plugin.sync.report import build_report, report_text
 from cpro_siecle_plugin.sync.state import LedgerState
 
 analyse = pytest.importorskip("cpro_siecle_plugin.siecle.analyse")

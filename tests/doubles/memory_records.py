@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .base import HostUser
+from cpro_siecle_plugin.adapters.base import HostUser
 
 __all__ = ["MemoryUser", "MemoryCohort"]
 

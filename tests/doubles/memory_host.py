@@ -21,8 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Literal, TypeVar
 
-from ..errors import HostRejectedError, HostUnavailableError
-from ._batching import (
+from cpro_siecle_plugin.adapters._batching import (
     WRITE_OPERATIONS,
     BatchRefused,
     check_username,
@@ -31,8 +30,7 @@ from ._batching import (
     duplicate_username,
     isolate,
 )
-from ._memory_records import MemoryCohort, MemoryUser
-from .base import (
+from cpro_siecle_plugin.adapters.base import (
     BatchResult,
     HostAdapter,
     HostUser,
@@ -42,6 +40,9 @@ from .base import (
     PreflightCheck,
     pair_key,
 )
+from cpro_siecle_plugin.errors import HostRejectedError, HostUnavailableError
+
+from .memory_records import MemoryCohort, MemoryUser
 
 T = TypeVar("T")
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from ._moodle_preflight import REQUIRED_FUNCTIONS
+from cpro_siecle_plugin.adapters._moodle_preflight import REQUIRED_FUNCTIONS
 
 _USERNAME = re.compile(r"^[a-z0-9_.@-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -17,8 +17,8 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from .render import french_date
 from .report import AccountLine, Report
-from .report_render import french_date
 
 #: Where a Unicode TrueType font is looked for, in order.
 FONT_CANDIDATES = (

@@ -21,7 +21,7 @@ from typing import Protocol
 
 from ..adapters.base import BatchResult, HostAdapter, NewCohort, NewUser, pair_key
 from ..errors import HostError, HostRejectedError
-from .plan import (
+from ..sync.plan import (
     Action,
     AddMember,
     CreateCohort,
@@ -33,7 +33,7 @@ from .plan import (
     RemoveMember,
     UnlinkGuardian,
 )
-from .state import host_idnumber
+from ..sync.state import host_idnumber
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .report import AccountLine, Report
+from .report import AccountLine, Report
 
 POPULATIONS = (
     ("teacher", "Enseignants", "Enseignant"),

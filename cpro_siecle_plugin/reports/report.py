@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .plan import (
+from ..sync.plan import (
     Action,
     CreateCohort,
     CreateUser,
@@ -20,7 +20,6 @@ from .plan import (
     ReactivateUser,
     SuspendUser,
 )
-from .report_render import report_csv, report_text
 
 __all__ = [
     "AccountLine",
@@ -30,13 +29,11 @@ __all__ = [
     "Outcome",
     "Report",
     "build_report",
-    "report_csv",
-    "report_text",
 ]
 
 
 class Outcome(Protocol):
-    """What the report needs of ``sync.apply.ApplyOutcome``."""
+    """What the report needs of ``runner.apply.ApplyOutcome``."""
 
     @property
     def done_keys(self) -> Collection[str]: ...

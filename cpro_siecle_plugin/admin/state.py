@@ -1,0 +1,87 @@
+"""What the plugin's pages need for one app: settings, ledger, host, service and runner.
+
+Built once per app by :meth:`cpro_siecle_plugin.extension.SieclePlugin.init_app` and kept in
+``app.extensions["cpro_siecle"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from ..adapters.base import HostAdapter
+from ..config import PREFIX, Settings
+from ..errors import PlanError
+from ..messages import msg
+from ..runner.jobs import JobRunner
+from ..service import SiecleService
+from ..store.ledger import Ledger
+from ..sync.safety import enforce
+
+#: Key of the plugin's state in ``app.extensions``.
+EXTENSION_KEY = "cpro_siecle"
+#: Config key of the host's administrator check (a callable).
+IS_ADMIN_KEY = PREFIX + "IS_ADMIN"
+#: Config key of a callable giving the logged-in administrator's name (for the history).
+USER_NAME_KEY = PREFIX + "USER_NAME"
+#: Config key of the time zone the pages show times in (the ledger stores UTC).
+TIMEZONE_KEY = PREFIX + "TIMEZONE"
+
+AdminCheck = Callable[[], Any]
+
+
+class Hooks(Protocol):
+    """The host's hooks, as registered on the plugin object."""
+
+    admin_check: AdminCheck | None
+    user_name: AdminCheck | None
+
+
+@dataclass
+class PluginState:
+    """Everything the views need, built once per app by :meth:`SieclePlugin.init_app`."""
+
+    settings: Settings
+    ledger: Ledger
+    host: HostAdapter
+    service: SiecleService
+    jobs: JobRunner
+    plugin: Hooks
+
+    def is_admin(self) -> bool:
+        """Whether the current request comes from an administrator (closed by default)."""
+        hook = current_app.config.get(IS_ADMIN_KEY) or self.plugin.admin_check
+        return bool(hook()) if callable(hook) else False
+
+    def current_user(self) -> str:
+        """The name of the logged-in administrator, as the host tells it (for the history)."""
+        hook = current_app.config.get(USER_NAME_KEY) or self.plugin.user_name
+        return str(hook()) if callable(hook) else "administrateur"
+
+    def local_time(self, moment: datetime) -> str:
+        """A ledger time (naive UTC) as the school reads it: ``jj/mm/aaaa hh:mm``, local time."""
+        zone = ZoneInfo(str(current_app.config.get(TIMEZONE_KEY) or "Europe/Paris"))
+        return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%d/%m/%Y %H:%M")
+
+    def start_import(self, plan_id: str, checksum: str, user: str, force: bool) -> str:
+        """Check the previewed plan, then apply it in the background.
+
+        :raises PlanError: unknown plan; ``ChecksumMismatchError``: ``checksum`` is not
+            the stored plan's.
+        :raises SafetyBrakeError: the brake triggers and ``force`` is not set.
+        :returns: the job id to follow on the progress page.
+        """
+        if not plan_id.isdigit():
+            raise PlanError(msg("plan_unknown"))
+        number = int(plan_id)
+        enforce(self.ledger.get_plan(number, expected_checksum=checksum), force)
+
+        def work(progress: Callable[[int, int], None]) -> Any:
+            return self.service.apply(number, checksum, user, force=force, progress=progress)
+
+        return self.jobs.start(work, user)

@@ -1,0 +1,1 @@
+"""Test doubles: the in-process host and the hand-written Moodle fake (never shipped)."""
