@@ -24,6 +24,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 
 from .admin.presenters import host_label
+from .admin.views import french_page
 from .extension import SieclePlugin, get_state
 
 DEFAULT_ADMIN = ("admin", "admin")
@@ -68,6 +69,9 @@ class HomeView(AdminIndexView):
 
     def inaccessible_callback(self, name: Any, **kwargs: Any) -> Any:
         return redirect(url_for("demo_login", next=request.path))
+
+    def render(self, template: str, **kwargs: Any) -> str:
+        return french_page(super().render(template, **kwargs))
 
     @expose("/", methods=("GET", "POST"))
     def index(self) -> Any:

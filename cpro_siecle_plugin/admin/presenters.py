@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -11,17 +10,6 @@ from ..errors import Problem
 from ..messages import ACTION_LABELS, DONE_LABELS, FUNCTION_LABELS, HOST_LABELS
 from ..reports.pdf import CHANGE_LABELS
 from ..reports.report import Report
-from ..sync.plan import (
-    AddMember,
-    CreateCohort,
-    CreateUser,
-    DeactivateUser,
-    DeleteUser,
-    Plan,
-    ReactivateUser,
-    RemoveMember,
-    SuspendUser,
-)
 from ..sync.state import Population
 
 #: Summary keys of the analysis, with their French labels, in display order.
@@ -103,107 +91,6 @@ def count_rows(counts: dict[str, Any] | None, done: bool = False) -> list[tuple[
     """Counts keyed by action kind as (French label, number) rows; ``done`` for past runs."""
     labels = DONE_LABELS if done else ACTION_LABELS
     return [(labels.get(k, k), n) for k, n in (counts or {}).items() if n]
-
-
-def _names(plan: Plan, known: dict[str, str] | None) -> dict[str, str]:
-    names = dict(known or {})
-    names.update(
-        {
-            a.person_key: f"{a.lastname} {a.firstname}"
-            for a in plan.of_kind(CreateUser)
-            if isinstance(a, CreateUser)
-        }
-    )
-    return names
-
-
-def _cohort_label(key: str) -> str:
-    code = key.split(":", 1)[-1]
-    return f"{code.removesuffix(':ens')} (enseignants)" if code.endswith(":ens") else code
-
-
-def _member_changes(plan: Plan, names: dict[str, str]) -> list[dict[str, Any]]:
-    moves: dict[str, dict[str, list[str]]] = defaultdict(lambda: {"from": [], "to": []})
-    for action in plan.actions:
-        if isinstance(action, RemoveMember):
-            moves[action.person_key]["from"].append(_cohort_label(action.cohort_key))
-        elif isinstance(action, AddMember):
-            moves[action.person_key]["to"].append(_cohort_label(action.cohort_key))
-    created = {a.person_key for a in plan.of_kind(CreateUser) if isinstance(a, CreateUser)}
-    return [
-        {
-            "name": names.get(key, key),
-            "from": ", ".join(m["from"]) or "—",
-            "to": ", ".join(m["to"]) or "—",
-        }
-        for key, m in sorted(moves.items())
-        if key not in created
-    ]
-
-
-def _alpha(text: str) -> str:
-    """Sort key of a name the way a French list is read (accents and case ignored)."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("Œ", "OE").replace("œ", "oe"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def _sorted_rows(rows: list[dict[str, Any]], *fields: str) -> list[dict[str, Any]]:
-    return sorted(rows, key=lambda row: tuple(_alpha(str(row[f])) for f in fields))
-
-
-def plan_view(plan: Plan, known: dict[str, str] | None = None) -> dict[str, Any]:
-    """Counts per action kind and the tables of the dry-run preview.
-
-    :param known: person key → display name of people the ledger already knows.
-    """
-    names = _names(plan, known)
-    users = [a for a in plan.actions if isinstance(a, CreateUser)]
-    gone = [a for a in plan.actions if isinstance(a, DeactivateUser | SuspendUser | DeleteUser)]
-    return {
-        "empty": plan.is_empty,
-        "counts": count_rows(plan.counts()),
-        "cohorts": [a for a in plan.actions if isinstance(a, CreateCohort)],
-        "created": _sorted_rows(
-            [
-                {
-                    "population": population_label(a.population),
-                    "name": f"{a.lastname} {a.firstname}",
-                    "username": a.username,
-                    "division": a.division or ", ".join(a.classes),
-                    "class_order": a.division if a.population == Population.STUDENT.value else "",
-                }
-                for a in users
-            ],
-            "class_order",
-            "name",
-        ),
-        "reactivated": [
-            {
-                "population": population_label(a.population),
-                "username": a.username,
-                "name": names.get(a.person_key, a.username),
-            }
-            for a in plan.actions
-            if isinstance(a, ReactivateUser)
-        ],
-        "gone": _sorted_rows(
-            [
-                {
-                    "what": ACTION_LABELS[a.kind],
-                    "population": population_label(a.population),
-                    "username": a.username,
-                    "name": names.get(a.person_key, a.username),
-                }
-                for a in gone
-            ],
-            "what",
-            "population",
-            "name",
-        ),
-        "moves": _sorted_rows(_member_changes(plan, names), "name"),
-        "warnings": list(plan.meta.get("warnings", []) or []),
-        "brake": dict(plan.meta.get("brake", {}) or {}),
-    }
 
 
 def report_sections(report: Report) -> dict[str, Any]:

@@ -6,6 +6,7 @@ hook on every request (403 otherwise), and leaves the work to ``SiecleService``.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request
@@ -14,9 +15,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..domain import ExportKind
 from ..errors import AnalysisError, SiecleError
+from ..french import school_year
 from ..messages import CATEGORY, ERROR_TITLES, msg
 from .forms import ImportForm, StsUploadForm, StudentsUploadForm
-from .presenters import host_label, plan_view, problem_rows, summary_rows
+from .presenters import host_label, problem_rows, summary_rows
+from .preview_view import known_people, plan_view, preview_csv
 from .uploads import saved_uploads
 
 if TYPE_CHECKING:
@@ -54,10 +57,22 @@ class PluginView(BaseView):
         request.max_content_length = self.state.settings.max_upload_bytes
         return super()._handle_view(name, **kwargs)
 
+    def render(self, template: str, **kwargs: Any) -> str:
+        """The page, in French for browsers and screen readers (``<html lang="fr">``)."""
+        return french_page(super().render(template, **kwargs))
+
     @property
     def user(self) -> str:
         """Who the host says is logged in (for the history)."""
         return self.state.current_user()
+
+
+def french_page(html: str) -> str:
+    """``html`` with ``lang="fr"`` on its ``<html>`` tag (the host's base template has none)."""
+    return _HTML_TAG.sub(r'<html lang="fr"\1', html, count=1)
+
+
+_HTML_TAG = re.compile(r"<html(?![^>]*\blang=)(\s[^>]*)?(?=>)", re.IGNORECASE)
 
 
 def posted(form: FlaskForm) -> bool:
@@ -114,15 +129,18 @@ class UploadView(PluginView):
 
     def _render_preview(self, preview: Any) -> Any:
         form = ImportForm(formdata=None, plan_id=preview.plan_id, checksum=preview.checksum)
-        known = {
-            p.key: f"{p.lastname} {p.firstname}"
-            for p in self.state.ledger.people(str(preview.plan.meta.get("uaj", "")))
-        }
+        meta = preview.plan.meta
+        school = " — ".join(
+            str(part)
+            for part in (meta.get("uaj"), school_year(meta.get("year")))
+            if part
+        )
         return self.render(
             "cpro_siecle/preview.html",
             preview=preview,
             form=form,
-            plan=plan_view(preview.plan, known),
+            school=f"Établissement {school}." if school else "",
+            plan=preview_rows(self.state, preview.plan),
             host_label=host_label(preview.preflight.host),
             summary=summary_rows(preview.analysis.summary),
             problems=problem_rows(preview.analysis.problems),
@@ -145,6 +163,14 @@ class EntryView(PluginView):
         return redirect(self.get_url("cpro_siecle_sts.index"))
 
 
+def preview_rows(state: PluginState, plan: Any) -> dict[str, Any]:
+    """The preview's summary and lists, people named as the ledger knows them."""
+    uaj = str(plan.meta.get("uaj", ""))
+    known = known_people(state.ledger.people(uaj), state.ledger.structures(uaj))
+    school = state.ledger.school(uaj)
+    return plan_view(plan, known, school.last_year if school else None)
+
+
 class ImportView(PluginView):
     """Applies a previewed plan in the background and shows its progress."""
 
@@ -162,6 +188,20 @@ class ImportView(PluginView):
         except SiecleError as exc:
             return self.render("cpro_siecle/refused.html", error=str(exc)), 409
         return redirect(self.get_url(".progress", job_id=job_id))
+
+    @expose("/apercu/<int:plan_id>.csv")
+    def preview_csv(self, plan_id: int) -> Any:
+        """The previewed plan's people as CSV, for the vie scolaire to check (no password)."""
+        try:
+            plan = self.state.ledger.get_plan(plan_id)
+        except (KeyError, LookupError, SiecleError):
+            refuse(404, msg("plan_unknown"))
+        data = preview_csv(preview_rows(self.state, plan)).encode("utf-8")
+        return Response(
+            data,
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="apercu_{plan_id}.csv"'},
+        )
 
     @expose("/<job_id>")
     def progress(self, job_id: str) -> Any:

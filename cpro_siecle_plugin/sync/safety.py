@@ -20,6 +20,7 @@ from typing import Any
 from ..config import Settings
 from ..domain import Snapshot
 from ..errors import SafetyBrakeError
+from ..french import number, plural, school_year, word
 from .plan import Action, DeactivateUser, DeleteUser, Plan
 from .state import LedgerState, Population
 
@@ -51,7 +52,8 @@ def _figures(actions: Iterable[Action], state: LedgerState) -> list[tuple[Popula
 
 def _when(snapshot: Snapshot, state: LedgerState, year_change: bool) -> str:
     if year_change:
-        return f"changement d'année scolaire : {state.last_year} → {snapshot.year}"
+        before, after = school_year(state.last_year), school_year(snapshot.year)
+        return f"changement d'année scolaire : {before} → {after}"
     return "en cours d'année scolaire"
 
 
@@ -101,7 +103,7 @@ def _message(
     if population is None:
         return f"Frein de sécurité : aucun compte désactivé ni supprimé (seuil de {limit}, {when})."
     share = 100 * count / total if total else 0.0
-    figures = f"{count} compte(s) {population.label} sur {total} ({share:.0f} %)"
+    figures = f"{plural(count, 'compte')} sur {number(total)} {population.label} ({share:.0f} %)"
     if triggered:
         return (
             f"Frein de sécurité : ce plan désactiverait ou supprimerait {figures}, au-delà du "
@@ -109,7 +111,8 @@ def _message(
             "si ces départs sont réels."
         )
     return (
-        f"Frein de sécurité : {figures} désactivé(s) ou supprimé(s), sous le seuil de "
+        f"Frein de sécurité : {figures} {word(count, 'désactivé')} ou {word(count, 'supprimé')}, "
+        "sous le seuil de "
         f"{limit} ({when})."
     )
 

@@ -7,6 +7,8 @@ from html import unescape
 
 import pytest
 
+from cpro_siecle_plugin.collation import class_key
+
 
 @pytest.fixture
 def sts_done(admin_client, app, ui):
@@ -122,7 +124,7 @@ def test_finished_import_page_no_longer_says_in_progress(admin_client, app, ui) 
     progress_url = ui.confirm(admin_client, preview).headers["Location"]
     app.extensions["cpro_siecle"].jobs.wait(progress_url.rstrip("/").rsplit("/", 1)[-1], 60)
     page = admin_client.get(progress_url).get_data(as_text=True)
-    assert '<h5 id="cpro-title">Importation terminée</h5>' in page
+    assert '<span id="cpro-title">Importation terminée</span>' in page
     assert "Importation en cours" not in page.split("<script")[0]
 
 
@@ -136,11 +138,12 @@ def test_report_csv_has_one_byte_order_mark_and_one_charset(admin_client, ui, st
 
 
 def test_preview_lists_new_students_by_class_then_name(admin_client, ui, sts_done) -> None:
-    """New students appear class by class, alphabetically (not in the file's order)."""
+    """New students appear class by class in school order (2NDE, 1ERE, TLE), then by name."""
     files = {"eleves": ui.ELEVES, "responsables": ui.RESPONSABLES}
     html = ui.upload(admin_client, ui.STUDENTS_URL, files).get_data(as_text=True)
-    order = [html.index(f">{login}<") for login in ("louise.bernard", "jade.boyer", "theo.faure")]
-    assert order == sorted(order)
+    created = html.split('id="cpro-created-students"', 1)[1].split("</details>\n  </details>")[0]
+    classes = re.findall(r'<details class="cpro-group" data-class="([^"]+)"', created)
+    assert classes == sorted(classes, key=class_key) and classes[0].startswith("2NDE")
     assert html.index(">emma.benoit-dupre<") < html.index(">ines.chevalier<")
 
 
