@@ -262,7 +262,8 @@ class SiecleService:
         for p in self.ledger.people(uaj):
             line = {"key": p.key, "uaj": p.uaj, "lastname": p.lastname,
                     "firstname": p.firstname, "username": p.username,
-                    "population": p.population, "active": p.active, "suspended": p.suspended}
+                    "population": p.population, "active": p.active, "suspended": p.suspended,
+                    "deactivated_on": p.deactivated_on}
             if p.population == Population.STUDENT.value:
                 codes = [c.split(":", 1)[1] for c in p.cohorts]
                 division = next((c for c in codes if not kinds.get(c, ("", False))[1]), "")

@@ -13,12 +13,8 @@ from ..reports import report_csv
 from ..reports.pdf import logins_pdf, report_pdf
 from ..reports.render import french_date
 from .forms import ResetPasswordForm
-from .presenters import (
-    count_rows,
-    function_label,
-    report_sections,
-    unassigned_last,
-)
+from .logins_view import logins_view
+from .presenters import count_rows, report_sections
 from .views import PluginView, posted, refuse
 
 
@@ -68,13 +64,17 @@ class LoginsView(PluginView):
 
     @expose("/")
     def index(self) -> Any:
-        logins = self.state.service.logins(None)
+        settings = self.state.settings
         return self.render(
             "cpro_siecle/logins.html",
-            logins=logins,
-            students=unassigned_last(logins["students"]),
+            view=logins_view(
+                self.state.service.logins(None),
+                settings.student_login_months,
+                settings.retention_months,
+            ),
             form=ResetPasswordForm(formdata=None),
-            function_label=function_label,
+            login_months=settings.student_login_months,
+            retention_months=settings.retention_months,
         )
 
     @expose("/eleves.pdf")

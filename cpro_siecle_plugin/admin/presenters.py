@@ -7,10 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import Problem
-from ..messages import ACTION_LABELS, DONE_LABELS, FUNCTION_LABELS, HOST_LABELS
+from ..messages import ACTION_LABELS, DONE_LABELS, HOST_LABELS
 from ..reports.pdf import CHANGE_LABELS
 from ..reports.report import Report
-from ..sync.state import Population
 
 #: Summary keys of the analysis, with their French labels, in display order.
 SUMMARY_LABELS = {
@@ -34,30 +33,9 @@ SUMMARY_LABELS = {
 }
 
 
-def population_label(value: str) -> str:
-    """French label of a population value (``student``...), or the value itself."""
-    try:
-        return Population(value).label
-    except ValueError:
-        return value
-
-
-def function_label(value: str) -> str:
-    """One person's function in French, singular (``teacher`` → « enseignant »)."""
-    return FUNCTION_LABELS.get(value) or population_label(value)
-
-
 def host_label(name: str) -> str:
     """French name of an account host (``embedded``...), or the name itself."""
     return HOST_LABELS.get(name, name)
-
-
-def unassigned_last(by_class: dict[str, Any]) -> dict[str, Any]:
-    """Students by class with the « Sans classe » group (key ``""``) moved after the classes."""
-    ordered = {division: rows for division, rows in by_class.items() if division}
-    if "" in by_class:
-        ordered[""] = by_class[""]
-    return ordered
 
 
 def summary_rows(summary: dict[str, Any]) -> list[tuple[str, Any]]:

@@ -18,8 +18,9 @@ from ..errors import AnalysisError, SiecleError
 from ..french import school_year
 from ..messages import CATEGORY, ERROR_TITLES, msg
 from .forms import ImportForm, StsUploadForm, StudentsUploadForm
-from .presenters import host_label, problem_rows, summary_rows
+from .presenters import count_rows, host_label, problem_rows, summary_rows
 from .preview_view import known_people, plan_view, preview_csv
+from .status import last_imports
 from .uploads import saved_uploads
 
 if TYPE_CHECKING:
@@ -110,6 +111,14 @@ class UploadView(PluginView):
             return self._analyse(form)
         except SiecleError as exc:
             return self.render(self.template, form=form, error=str(exc)), 422
+
+    def render(self, template: str, **kwargs: Any) -> str:
+        """Upload pages also say what is already imported (last import of each kind)."""
+        if template == self.template:
+            kwargs["last"] = last_imports(
+                self.state.service, self.state.ledger, self.state.local_time
+            )
+        return super().render(template, **kwargs)
 
     def _analyse(self, form: Any) -> Any:
         with saved_uploads(form.uploads(), self.state.settings) as files:
@@ -209,7 +218,22 @@ class ImportView(PluginView):
         if status is None:
             flash(msg("job_unknown"), "warning")
             return redirect(self.get_url("cpro_siecle_history.index"))
-        return self.render("cpro_siecle/progress.html", job=status)
+        return self.render("cpro_siecle/progress.html", job=status, done=self._done(status))
+
+    def _done(self, status: dict[str, Any]) -> dict[str, Any] | None:
+        """What a finished import did and the step after it (``students`` after STS alone)."""
+        if status["state"] != "done" or status.get("run_id") is None:
+            return None
+        try:
+            run = self.state.service.run(int(status["run_id"]))
+        except (LookupError, SiecleError):
+            return None
+        meta = self.state.ledger.plan_record(run.plan_id).data.get("meta") or {}
+        populations = meta.get("populations") or ()
+        return {
+            "counts": count_rows(run.counts, done=True),
+            "next": "students" if list(populations) == ["sts"] else "logins",
+        }
 
     @expose("/<job_id>/status")
     def status(self, job_id: str) -> Any:

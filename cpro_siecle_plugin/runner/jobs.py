@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -36,12 +37,34 @@ class Job:
     error: str | None = None
     warning: str | None = None  # the run ended early or with failures; its report says more
     thread: threading.Thread | None = field(default=None, repr=False)
+    #: (time, actions done) at the first progress report: the pace is measured from there.
+    mark: tuple[float, int] | None = field(default=None, repr=False)
+
+    @property
+    def phase(self) -> str:
+        """``preparing`` (checks, before any action), ``applying``, ``reporting``, or the state."""
+        if self.state != "running":
+            return self.state
+        if not self.total:
+            return "preparing"
+        return "reporting" if self.done >= self.total else "applying"
+
+    def eta(self, now: float | None = None) -> int | None:
+        """Seconds left at the pace of the actions done so far (``None`` before any)."""
+        if self.state != "running" or self.mark is None or self.done <= self.mark[1]:
+            return None
+        elapsed = (now if now is not None else time.monotonic()) - self.mark[0]
+        pace = elapsed / (self.done - self.mark[1])
+        return max(0, round(pace * (self.total - self.done)))
 
     def to_data(self) -> dict[str, Any]:
-        """JSON-able view of the job, with the percentage done."""
+        """JSON-able view of the job, with the percentage done, the phase and the time left."""
+        hidden = {"thread", "mark"}
         data: dict[str, Any] = {
-            f.name: getattr(self, f.name) for f in fields(self) if f.name != "thread"
+            f.name: getattr(self, f.name) for f in fields(self) if f.name not in hidden
         }
+        data["phase"] = self.phase
+        data["eta"] = self.eta()
         data["percent"] = (
             100
             if self.state == "done"
@@ -77,6 +100,8 @@ class JobRunner:
         def progress(done: int, total: int) -> None:
             with self._lock:
                 job.done, job.total = done, total
+                if job.mark is None:
+                    job.mark = (time.monotonic(), done)
 
         try:
             result = work(progress)

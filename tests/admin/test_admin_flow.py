@@ -126,6 +126,10 @@ def test_finished_import_page_no_longer_says_in_progress(admin_client, app, ui) 
     page = admin_client.get(progress_url).get_data(as_text=True)
     assert '<span id="cpro-title">Importation terminée</span>' in page
     assert "Importation en cours" not in page.split("<script")[0]
+    body = unescape(page.split("<script")[0])
+    assert "Ce qui a été fait" in body and "Comptes créés : " in body
+    assert "rapport.csv" in body and "rapport.pdf" in body
+    assert "Étape suivante" in body and "/admin/cpro-siecle/apprenants/" in body
 
 
 def test_report_csv_has_one_byte_order_mark_and_one_charset(admin_client, ui, sts_done) -> None:
@@ -160,3 +164,17 @@ def test_history_shows_times_in_the_schools_time_zone(make_app, ui) -> None:
     html = client.get(ui.HISTORY_URL).get_data(as_text=True)
     local = run.started + timedelta(hours=5, minutes=30)
     assert f"<td>{local.strftime('%d/%m/%Y %H:%M')}</td>" in html
+
+
+def test_upload_pages_say_what_is_already_imported(admin_client, ui, sts_done) -> None:
+    """Each import page names the last import of its files: date, school year, what was done."""
+    def text(url: str) -> str:
+        page = re.sub(r"<[^>]+>", "", admin_client.get(url).get_data(as_text=True))
+        return " ".join(unescape(page).split())
+
+    sts_page = text(ui.STS_URL)
+    assert "Dernière importation des enseignants : le " in sts_page
+    assert "année scolaire 2025-2026" in sts_page and "comptes créés : " in sts_page
+    students_page = text(ui.STUDENTS_URL)
+    assert "Dernière importation des élèves et des responsables : aucune pour l'instant." in (
+        students_page)

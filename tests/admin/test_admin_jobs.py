@@ -54,3 +54,19 @@ def test_crashing_job_does_not_leak_the_exception(caplog) -> None:
 def test_unknown_job_has_no_status() -> None:
     """An unknown job id gives no status."""
     assert JobRunner().status("nope") is None
+
+
+def test_job_names_its_phase_and_estimates_the_time_left() -> None:
+    """Preparing before any action, applying with a time left at the pace so far, then done."""
+    from cpro_siecle_plugin.runner.jobs import Job
+
+    job = Job(id="j", user="admin")
+    assert (job.phase, job.eta()) == ("preparing", None)
+    job.total, job.done, job.mark = 1000, 100, (10.0, 100)
+    assert job.phase == "applying" and job.eta(now=10.0) is None
+    job.done = 300  # 200 actions in 20 s: 700 left take 70 s
+    assert job.eta(now=30.0) == 70
+    job.done = 1000
+    assert job.phase == "reporting"
+    job.state = "done"
+    assert (job.phase, job.eta()) == ("done", None)
