@@ -6,10 +6,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from ..collation import class_key, person_key
 from ..errors import Problem
 from ..messages import ACTION_LABELS, DONE_LABELS, HOST_LABELS
 from ..reports.pdf import CHANGE_LABELS
-from ..reports.report import Report
+from ..reports.report import AccountLine, Report
 
 #: Summary keys of the analysis, with their French labels, in display order.
 SUMMARY_LABELS = {
@@ -71,15 +72,36 @@ def count_rows(counts: dict[str, Any] | None, done: bool = False) -> list[tuple[
     return [(labels.get(k, k), n) for k, n in (counts or {}).items() if n]
 
 
-def report_sections(report: Report) -> dict[str, Any]:
-    """The report's accounts grouped for the page: students by class, changes by kind."""
-    classes: dict[str, list[Any]] = defaultdict(list)
-    for line in report.students:
-        classes[line.division or "sans classe"].append(line)
+def _account(line: AccountLine) -> dict[str, Any]:
+    """One new account as a row of the page's lists (tuples joined)."""
     return {
-        "classes": sorted(classes.items()),
+        "lastname": line.lastname,
+        "firstname": line.firstname,
+        "username": line.username,
+        "password": line.password,
+        "division": line.division or "",
+        "groups": ", ".join(line.groups),
+        "students": ", ".join(line.students),
+    }
+
+
+def _by_name(lines: Iterable[AccountLine]) -> list[dict[str, Any]]:
+    rows = [_account(line) for line in lines]
+    return sorted(rows, key=lambda r: person_key(r["lastname"], r["firstname"], r["username"]))
+
+
+def report_sections(report: Report) -> dict[str, Any]:
+    """The report's accounts grouped for the page: students by class (natural order, those
+    without a class last), guardians by name, changes by kind."""
+    classes: dict[str, list[AccountLine]] = defaultdict(list)
+    for line in report.students:
+        classes[line.division or ""].append(line)
+    order = sorted(classes, key=lambda c: (c == "", class_key(c)))
+    return {
+        "classes": [(code, _by_name(classes[code])) for code in order],
+        "guardians": _by_name(report.guardians),
         "changes": [
-            (label, report.of_change(kind))
+            (kind, label, [vars(c) for c in report.of_change(kind)])
             for kind, label in CHANGE_LABELS.items()
             if report.of_change(kind)
         ],

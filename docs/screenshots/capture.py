@@ -47,10 +47,32 @@ def upload(page: Page, url: str, files: dict[str, Path]) -> None:
 
 
 def confirm_and_wait(page: Page) -> None:
-    """Click « Importer les fichiers » and wait for the end of the progress bar."""
+    """Click « Importer les fichiers » and wait for the end of the import (summary shown)."""
     page.click("form.cpro-import #submit")
-    page.wait_for_selector("#cpro-report:not(.d-none)")
+    page.wait_for_selector("#cpro-report:not(.d-none)", timeout=300_000)
     page.wait_for_timeout(800)  # let the bar's CSS transition end before the screenshot
+
+
+def year_change(page: Page, admin: str, folder: Path) -> None:
+    """A small generated school imported for 2025, then the preview of its 2026 pupils."""
+    sys.path.insert(0, str(HERE.parents[1]))
+    from bench.generate import generate_school
+
+    before = generate_school(folder / "2025", 240, 420, 30, uaj="0699999Z")
+    after = generate_school(folder / "2026", 240, 420, 30, uaj="0699999Z", year=2026,
+                            promote=True, extra_students=80)
+    for files in ({"sts": before["sts"]},
+                  {"eleves": before["eleves"], "responsables": before["responsables"]},
+                  {"sts": after["sts"]}):
+        upload(page, f"{admin}/{'enseignants' if 'sts' in files else 'apprenants'}/", files)
+        confirm_and_wait(page)
+    upload(page, f"{admin}/apprenants/",
+           {"eleves": after["eleves"], "responsables": after["responsables"]})
+    page.click("#cpro-leaving-students details.cpro-group >> nth=0 >> summary")
+    shot(page, "15-changement-d-annee")
+    page.select_option("#cpro-leaving-students-c", "TLE2")
+    page.locator("#cpro-leaving-students").scroll_into_view_if_needed()
+    shot(page, "16-filtre-par-classe")
 
 
 def walkthrough(page: Page, base: str) -> None:
@@ -87,6 +109,7 @@ def walkthrough(page: Page, base: str) -> None:
     )
     shot(page, "10-apercu-apprenants")
     confirm_and_wait(page)
+    shot(page, "10b-fin-de-l-importation")
     page.click("#cpro-report")
     shot(page, "11-rapport-apprenants")
     page.goto(f"{admin}/historique/")
@@ -98,6 +121,8 @@ def walkthrough(page: Page, base: str) -> None:
     page.fill("form.cpro-try #password", "07112009")
     page.click("form.cpro-try #submit")
     shot(page, "14-essai-compte")
+    with tempfile.TemporaryDirectory() as folder:
+        year_change(page, admin, Path(folder))
 
 
 def main() -> int:

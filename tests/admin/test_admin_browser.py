@@ -78,7 +78,7 @@ def test_browser_imports_samples_and_report_shows_a_login(page, demo_url: str) -
             "responsables": SAMPLES / "ResponsablesAvecAdresses.zip",
         },
     )
-    logins = page.locator("td.cpro-login").all_inner_texts()
+    logins = [t.strip() for t in page.locator("td.cpro-login").all_text_contents()]
     assert logins and all(re.fullmatch(r"[a-z0-9.\-]+", login) for login in logins)
     page.goto(f"{base}/historique/")
     assert page.locator("table.cpro-history tbody tr").count() == 2
