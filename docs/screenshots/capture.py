@@ -14,21 +14,14 @@ from pathlib import Path
 from playwright.sync_api import Page, sync_playwright
 from werkzeug.serving import make_server
 
-from cpro_siecle_plugin.demo import create_app
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))  # the repository: bench/ and the browser tests' helpers
+
+from bench.generate import generate_school  # noqa: E402
+from cpro_siecle_plugin.demo import create_app  # noqa: E402
+from tests.admin.browser import ARGS, CHROMIUM  # noqa: E402
+
 SAMPLES = HERE.parents[1] / ".." / "shared" / "siecle-samples"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--lang=fr-FR",
-]
 
 
 def shot(page: Page, name: str, full: bool = False) -> None:
@@ -55,9 +48,6 @@ def confirm_and_wait(page: Page) -> None:
 
 def year_change(page: Page, admin: str, folder: Path) -> None:
     """A small generated school imported for 2025, then the preview of its 2026 pupils."""
-    sys.path.insert(0, str(HERE.parents[1]))
-    from bench.generate import generate_school
-
     before = generate_school(folder / "2025", 240, 420, 30, uaj="0699999Z")
     after = generate_school(folder / "2026", 240, 420, 30, uaj="0699999Z", year=2026,
                             promote=True, extra_students=80)
@@ -131,7 +121,7 @@ def main() -> int:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+                browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
                 page = browser.new_page(viewport={"width": 1200, "height": 800}, locale="fr-FR")
                 page.set_default_timeout(20_000)
                 walkthrough(page, f"http://127.0.0.1:{server.server_port}")

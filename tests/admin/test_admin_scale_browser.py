@@ -142,7 +142,9 @@ def test_preview_has_no_serious_accessibility_violation(preview: Any) -> None:
     assert serious_violations(preview) == []
 
 
-@pytest.mark.parametrize("path", ["apprenants/", "enseignants/", "historique/", "identifiants/"])
+@pytest.mark.parametrize(
+    "path", ["apprenants/", "enseignants/", "historique/", "historique/1", "identifiants/"]
+)
 def test_pages_fit_a_phone_and_pass_axe(browser: Any, school: dict[str, Any], path: str) -> None:
     """At 390 px nothing scrolls sideways; no serious or critical axe violation."""
     page = browser.new_page(viewport=PHONE, locale="fr-FR")
