@@ -29,7 +29,7 @@ from .sync.desired import desired_state
 from .sync.plan import CreateUser, Plan
 from .sync.planner import compute_plan
 from .sync.safety import enforce
-from .sync.state import LedgerState, Population
+from .sync.state import LedgerState, Population, cohort_code
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +264,7 @@ class SiecleService:
                     "firstname": p.firstname, "username": p.username,
                     "population": p.population, "active": p.active, "suspended": p.suspended}
             if p.population == Population.STUDENT.value:
-                codes = [c.split(":", 1)[1] for c in p.cohorts]
+                codes = [cohort_code(c)[0] for c in p.cohorts]
                 division = next((c for c in codes if not kinds.get(c, ("", False))[1]), "")
                 out["students"].setdefault(division, []).append(line)
             elif p.population == Population.GUARDIAN.value:

@@ -22,7 +22,7 @@ from ..sync.plan import (
     RemoveMember,
     SuspendUser,
 )
-from ..sync.state import Population
+from ..sync.state import Population, cohort_code
 
 #: Summary keys of the analysis, with their French labels, in display order.
 SUMMARY_LABELS = {
@@ -118,8 +118,8 @@ def _names(plan: Plan, known: dict[str, str] | None) -> dict[str, str]:
 
 
 def _cohort_label(key: str) -> str:
-    code = key.split(":", 1)[-1]
-    return f"{code.removesuffix(':ens')} (enseignants)" if code.endswith(":ens") else code
+    code, teachers = cohort_code(key)
+    return f"{code} (enseignants)" if teachers else code
 
 
 def _member_changes(plan: Plan, names: dict[str, str]) -> list[dict[str, Any]]:
