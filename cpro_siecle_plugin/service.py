@@ -20,6 +20,7 @@ from .domain import ExportKind, Snapshot, Structure
 from .errors import ChecksumMismatchError, PlanError
 from .reports.report import Report, build_report
 from .runner.apply import ApplyOutcome, apply_plan
+from .runner.jobs import ImportRequest
 from .siecle.analyse import Analysis, analyse_files
 from .siecle.archive import InputFile
 from .store import Ledger, RunRecord
@@ -217,6 +218,13 @@ class SiecleService:
             self.ledger.finish_run(run_id, outcome, report_to_data(report))
         outcome.run_id = run_id
         return outcome
+
+    def apply_request(
+        self, request: ImportRequest, progress: Callable[[int, int], None]
+    ) -> ApplyOutcome:
+        """Apply what an import job asks: the runners' entry point (see :meth:`apply`)."""
+        return self.apply(request.plan_id, request.checksum, request.user,
+                          force=request.force, progress=progress)
 
     def _check_host(self) -> None:
         preflight = self.host.check()

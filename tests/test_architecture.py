@@ -16,7 +16,7 @@ LAYERS: list[set[str]] = [
     {"reports", "runner"},
     {"store"},
     {"service"},
-    {"extension", "admin", "cli", "demo", "messages"},
+    {"extension", "admin", "cli", "demo", "messages", "worker"},
 ]
 
 #: The functional core (parse, analyse, plan) and the report renderers over its values.

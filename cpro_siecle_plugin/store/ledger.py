@@ -27,6 +27,7 @@ from ..errors import ChecksumMismatchError, PlanError
 from ..sync.plan import Plan
 from ..sync.state import LedgerState
 from . import people as _people
+from .jobs import LedgerJobs
 from .journal import LedgerJournal, now
 from .locks import STALE_AFTER, school_lock
 from .migrate import make_engine, upgrade
@@ -48,6 +49,8 @@ class Ledger:
         self.engine = make_engine(url)
         upgrade(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        #: Import jobs (phase, progress, result), shared by every process.
+        self.jobs = LedgerJobs(self.sessions)
 
     def __repr__(self) -> str:
         return f"Ledger({self.engine.url.render_as_string(hide_password=True)!r})"

@@ -144,7 +144,8 @@ class UI:
         response = UI.confirm(client, preview_html, force)
         assert response.status_code == 302, response.get_data(as_text=True)
         job_id = response.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
-        status = get_state(app).jobs.wait(job_id, 60)
+        job = get_state(app).jobs.wait(job_id, 60)
+        status = job.to_data() if job else None
         assert status and status["state"] == "done", status
         return status
 
