@@ -21,7 +21,7 @@ from .errors import ChecksumMismatchError, PlanError
 from .reports.report import Report, build_report
 from .runner.apply import ApplyOutcome, apply_plan
 from .runner.jobs import ImportRequest
-from .siecle.analyse import Analysis, analyse_files
+from .siecle.analyse import Analysis
 from .siecle.archive import InputFile
 from .store import Ledger, RunRecord
 from .store.report_data import report_from_data, report_to_data
@@ -31,6 +31,7 @@ from .sync.plan import CreateUser, Plan
 from .sync.planner import compute_plan
 from .sync.safety import enforce
 from .sync.state import LedgerState, Population, cohort_code
+from .tableur import analyse_inputs, source_problem
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +67,9 @@ def analyse_with_ledger(
     files: Sequence[InputFile], ledger: Ledger | None, *, today: date, settings: Settings,
     expected: Collection[ExportKind] | None = None,
 ) -> Analysis:
-    """Read and check the files; without STS among them, against the structures of the
-    school's last STS import in ``ledger`` (no ledger, or a school never imported: STS first).
+    """Read and check the files (SIECLE exports or « hors SIECLE » tables); without STS among
+    them, against the structures of the school's last STS import in ``ledger`` (no ledger, or
+    a school never imported: STS first). Files not of the school's source are refused.
     """
     def past_sts(uaj: str) -> tuple[list[Structure], bool] | None:
         if ledger is None or (school := ledger.school(uaj)) is None:
@@ -76,8 +78,11 @@ def analyse_with_ledger(
                       for code, (label, is_group) in ledger.structures(uaj).items()]
         return structures, school.has_sts_import
 
-    return analyse_files(files, today=today, settings=settings, expected=expected,
-                         has_sts_import=False, past_sts=past_sts)
+    analysis = analyse_inputs(files, today=today, settings=settings, expected=expected,
+                              past_sts=past_sts)
+    uaj = analysis.summary.get("uaj")
+    school = ledger.school(uaj) if ledger is not None and uaj else None
+    return source_problem(analysis, school.source if school else None)
 
 
 class SiecleService:
@@ -174,6 +179,7 @@ class SiecleService:
         extra: dict[str, Any] = {
             "birth_dates": {k: p.birth_date.isoformat() for k, p in wanted.items()
                             if p.birth_date and k not in state.people},
+            "source": snapshot.source,
         }
         if snapshot.sts is not None:
             extra["school_name"] = snapshot.sts.school.name

@@ -94,6 +94,22 @@ class Ledger:
         school = self.school(uaj)
         return school.version if school else 0
 
+    def set_source(self, uaj: str, source: str) -> None:
+        """Record where the school's files come from (``siecle`` or ``hors-siecle``); an
+        explicit act of the admin. A school never imported is recorded with that source."""
+        with self.sessions.begin() as s:
+            school = s.get(SchoolRow, uaj)
+            if school is None:
+                s.add(SchoolRow(uaj=uaj, has_sts_import=False, version=0, source=source))
+            else:
+                school.source = source
+
+    def schools(self) -> list[SchoolRecord]:
+        """Every school of the ledger, by UAJ."""
+        with self.sessions() as s:
+            uajs = list(s.scalars(select(SchoolRow.uaj).order_by(SchoolRow.uaj)))
+            return [r for u in uajs if (r := _people.school_record(s, u)) is not None]
+
     def structures(self, uaj: str | None = None) -> dict[str, tuple[str, bool]]:
         """Divisions and groups of the school's last STS import: code → (label, is_group)."""
         with self.sessions() as s:
@@ -174,8 +190,9 @@ class Ledger:
         record = self.plan_record(plan_id)
         with self.sessions.begin() as s:
             school = s.get(SchoolRow, record.uaj)
-            if school is None:
-                school = SchoolRow(uaj=record.uaj, has_sts_import=False, version=0)
+            if school is None:  # a new school takes the source of its first import
+                school = SchoolRow(uaj=record.uaj, has_sts_import=False, version=0,
+                                   source=record.extra.get("source", "siecle"))
                 s.add(school)
                 s.flush()
             if school.version != record.state_version and school.version_plan_id != plan_id:

@@ -41,6 +41,8 @@ class SchoolRow(Base):
     has_sts_import: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=0)
     version_plan_id: Mapped[int | None] = mapped_column(Integer)
+    #: ``siecle`` or ``hors-siecle``: the files the school imports (changed explicitly only).
+    source: Mapped[str] = mapped_column(String(12), default="siecle", server_default="siecle")
 
 
 class StructureRow(Base):
