@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import zipfile
 import zlib
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -175,11 +175,14 @@ def _open_document(file: InputFile, member: str | None, settings: Settings) -> I
             yield _LimitedReader(raw, label, info.compress_size, settings)  # type: ignore[misc]
 
 
-def check_zip(file: InputFile, settings: Settings, max_members: int | None = None) -> list[str]:
+def check_zip(file: InputFile, settings: Settings, max_members: int | None = None,
+              scan: Callable[[str, bytes], None] | None = None) -> list[str]:
     """Check a zip against the limits, decompressing every member (bytes counted as they
     come out), before any other library opens it (an XLSX workbook is a zip).
 
     :param max_members: members allowed, instead of ``settings.zip_max_members``.
+    :param scan: called with each member's name and each chunk of its bytes, in order (it
+        may raise to refuse the file).
     :returns: the names of the members.
     :raises InputError: empty or too big a file.
     :raises ArchiveError: truncated zip, bomb, dangerous names, too many members.
@@ -195,6 +198,8 @@ def check_zip(file: InputFile, settings: Settings, max_members: int | None = Non
                     total += len(chunk)
                     if total > settings.zip_max_uncompressed:
                         raise ArchiveError(file.name, _too_big(settings))
+                    if scan is not None:
+                        scan(info.filename, chunk)
     return names
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import warnings
-import zipfile
 from typing import Any
 
 import openpyxl
@@ -67,11 +66,38 @@ def _check_kind(file: InputFile, names: list[str]) -> None:
                                 "fourni, ou enregistrez le tableau au format CSV")
 
 
-def _refusal(file: InputFile, exc: Exception) -> InputError:
+def _entities(file: InputFile) -> InputError:
+    return InputError(file.name, "classeur refusé : il déclare des entités XML ou une DTD "
+                                 "(fichier piégé ?)")
+
+
+class _DoctypeScan:
+    """Refuses a member declaring a DTD or entities, seen in its bytes as they come out.
+
+    openpyxl parses some parts with lxml (entities left unresolved) and sheets with
+    defusedxml (refused): checking the bytes first refuses both the same way. Excel never
+    writes a DTD, and ``<!`` cannot appear in XML text unescaped (outside CDATA, which Excel
+    does not write either).
+    """
+
+    def __init__(self, file: InputFile) -> None:
+        self._file = file
+        self._tail: dict[str, bytes] = {}
+
+    def __call__(self, member: str, chunk: bytes) -> None:
+        data = self._tail.get(member, b"") + chunk
+        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+            raise _entities(self._file)
+        self._tail[member] = data[-16:]
+
+
+def _refusal(file: InputFile, exc: BaseException) -> InputError:
     name = type(exc).__name__
-    if "Forbidden" in name:  # defusedxml: EntitiesForbidden, DTDForbidden...
-        return InputError(file.name, "classeur refusé : il déclare des entités XML ou une DTD "
-                                     "(fichier piégé ?)")
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and "Forbidden" not in type(cause).__name__:
+        cause = cause.__cause__ or cause.__context__
+    if "Forbidden" in name or cause is not None:  # defusedxml: EntitiesForbidden...
+        return _entities(file)
     log.info("classeur illisible %s : %s", file.name, name)
     return InputError(file.name, f"classeur Excel illisible ou endommagé ({name}) : ouvrez-le "
                                  "et enregistrez-le de nouveau au format .xlsx")
@@ -143,7 +169,7 @@ def read_xlsx(file: InputFile, settings: Settings) -> list[Sheet]:
         sheet of more than :data:`~.sheet.MAX_ROWS` rows.
     :raises ArchiveError: the zip limits are exceeded (bomb, too many members...).
     """
-    _check_kind(file, check_zip(file, settings, WORKBOOK_MAX_MEMBERS))
+    _check_kind(file, check_zip(file, settings, WORKBOOK_MAX_MEMBERS, _DoctypeScan(file)))
     with warnings.catch_warnings():
         # openpyxl warns about what it does not keep (validations, styles...): nothing the
         # reading needs, and nothing the admin could act on.

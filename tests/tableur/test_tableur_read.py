@@ -17,7 +17,6 @@ from cpro_siecle_plugin.siecle.archive import InputFile
 from cpro_siecle_plugin.tableur import analyse_inputs
 from cpro_siecle_plugin.tableur.columns import TableKind
 
-
 #: E004's last name in the Élèves sheet (the 4th), to turn into a formula.
 C5 = re.compile(rb'<c r="C5" t="inlineStr">.*?</c>')
 
@@ -130,7 +129,8 @@ def test_every_cell_problem_is_listed_with_file_row_and_column(tmp_path: Path) -
             {"id": "E001", "last_name": "Double", "first_name": "Jean", "birth_date": "01/01/2009",
              "division": "CAP1A"},
             {"id": "E006", "last_name": "Sans", "first_name": "Date", "division": "TERM"},
-            {"id": "", "last_name": "Sans", "first_name": "Identifiant", "birth_date": "01/01/2009"}]
+            {"id": "", "last_name": "Sans", "first_name": "Identifiant",
+             "birth_date": "01/01/2009"}]
     parents = [*f.GUARDIANS, {"id": "R09", "last_name": "Orphelin", "first_name": "Paul",
                               "students": "E999"}]
     tables = f.with_rows(f.with_rows(f.TABLES, TableKind.STUDENTS, kids),
