@@ -183,7 +183,7 @@ _WORDS = {
                      "établissement : importez-les d'abord (ou en même temps)",
         "origin": "de la table des classes", "past_origin": "de la dernière table des classes "
                                                            "importée",
-        "structures_hint": "ajoutez-la à la table des classes", "links_severity": "error",
+        "structures_hint": "ajoutez-la à la table des classes", "links_severity": "warning",
         "staff_id": "colonne « Identifiant personnel » :", "student_id": "colonne « Identifiant "
         "élève » :", "guardian_id": "colonne « Identifiant responsable » :",
         "ine": "colonne « INE » :",
