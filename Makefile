@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser run test bench lint
+.PHONY: setup browser fonts run test bench lint
 
 setup: $(VENV)/.installed
 
@@ -18,10 +18,14 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 browser:
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
 
-run: setup
+# DejaVu Sans and Sans Mono, embedded in the PDFs (Unicode names; logins in monospace).
+fonts:
+	@[ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq fonts-dejavu-core)
+
+run: setup fonts
 	$(VENV)/bin/cpro-siecle serve
 
-test: setup browser lint
+test: setup browser fonts lint
 	$(VENV)/bin/pytest -n 2 -q
 
 bench: setup

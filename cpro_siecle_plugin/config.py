@@ -67,6 +67,9 @@ DEFAULTS: dict[str, Any] = {
     "RUNNER": "thread",
     #: Celery broker URL (runner ``celery``), e.g. ``redis://127.0.0.1:6379/0``.
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    #: Address of the platform printed on login slips and letters (e.g.
+    #: ``https://moodle.lycee.example.fr``); empty: the Moodle URL, else this site's address.
+    "PLATFORM_URL": "",
 }
 
 
@@ -97,6 +100,7 @@ class Settings:
     create_other_staff: bool = DEFAULTS["CREATE_OTHER_STAFF"]
     runner: str = DEFAULTS["RUNNER"]
     celery_broker_url: str = DEFAULTS["CELERY_BROKER_URL"]
+    platform_url: str = DEFAULTS["PLATFORM_URL"]
 
     def __repr__(self) -> str:
         # The token must never reach a log line or a traceback.

@@ -15,10 +15,11 @@ from datetime import date
 from typing import Any
 
 from .adapters.base import HostAdapter, Preflight
+from .collation import class_key
 from .config import Settings
 from .domain import ExportKind, Snapshot, Structure
 from .errors import ChecksumMismatchError, PlanError
-from .reports.report import Report, build_report
+from .reports.report import Known, Report, build_report
 from .runner.apply import ApplyOutcome, apply_plan
 from .runner.jobs import ImportRequest
 from .siecle.analyse import Analysis
@@ -238,9 +239,10 @@ class SiecleService:
             problems = "; ".join(c.message for c in preflight.checks if c.blocking and not c.ok)
             raise PlanError(f"La plateforme n'est pas prête pour une importation : {problems}")
 
-    def _names(self, uaj: str) -> dict[str, tuple[str, str]]:
-        """Known people's display name and login, for the report (before deletions)."""
-        return {p.key: (f"{p.lastname} {p.firstname}", p.username)
+    def _names(self, uaj: str) -> dict[str, Known]:
+        """Known people's names, login and class, for the report (before deletions)."""
+        kinds = self.ledger.structures(uaj)
+        return {p.key: Known(p.lastname, p.firstname, p.username, _division(p.cohorts, kinds))
                 for p in self.ledger.people(uaj)}
 
     # -- history and accounts ---------------------------------------------------------------
@@ -278,14 +280,12 @@ class SiecleService:
                     "firstname": p.firstname, "username": p.username,
                     "population": p.population, "active": p.active, "suspended": p.suspended}
             if p.population == Population.STUDENT.value:
-                codes = [cohort_code(c)[0] for c in p.cohorts]
-                division = next((c for c in codes if not kinds.get(c, ("", False))[1]), "")
-                out["students"].setdefault(division, []).append(line)
+                out["students"].setdefault(_division(p.cohorts, kinds), []).append(line)
             elif p.population == Population.GUARDIAN.value:
                 out["guardians"].append(line)
             else:
                 out["staff"].append(line)
-        out["students"] = dict(sorted(out["students"].items()))
+        out["students"] = dict(sorted(out["students"].items(), key=lambda kv: class_key(kv[0])))
         return out
 
     def reset_password(self, person_key: str) -> str:
@@ -302,3 +302,9 @@ class SiecleService:
         self.host.set_password(person.host_id, password)
         log.info("Mot de passe réinitialisé pour %s.", person.username)
         return password
+
+
+def _division(cohorts: Sequence[str], kinds: Mapping[str, tuple[str, bool]]) -> str:
+    """The class among a student's cohort keys (``uaj:code``), ``""`` when none."""
+    codes = [cohort_code(c)[0] for c in cohorts]
+    return next((c for c in codes if not kinds.get(c, ("", False))[1]), "")
