@@ -192,8 +192,9 @@ HARNESSES: dict[str, Any] = {
     "embedded": EmbeddedHarness,
     "moodle": MoodleHarness,
 }
-#: The real Moodle (the lab), a third backend of the contract; serial, see tests/lab/plugin.
-LAB = pytest.param("lab", marks=[pytest.mark.moodle_lab, pytest.mark.xdist_group("moodle_lab")])
+#: The real Moodle (the lab), a third backend of the contract (one test at a time on the
+#: site: see tests/lab/plugin.py).
+LAB = pytest.param("lab", marks=pytest.mark.moodle_lab)
 
 
 @pytest.fixture

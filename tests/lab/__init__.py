@@ -209,6 +209,9 @@ class Lab:
 
     def policy(self, on: bool) -> None:
         """Moodle's password policy on or off (nothing is run when it already is)."""
+        if self.db_url:
+            self._policy = self.rows("select value from mdl_config where name = "
+                                     "'passwordpolicy'")[0]["value"] == "1"
         if self._policy is not on:
             self._script("policy.sh", "on" if on else "off")
             self._policy = on

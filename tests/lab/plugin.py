@@ -1,14 +1,20 @@
-"""Pytest plugin of the live-Moodle tests: the ``moodle_lab`` fixture, grouping, summary.
+"""Pytest plugin of the live-Moodle tests: the ``moodle_lab`` fixture, marker, summary.
 
 A test that uses the ``moodle_lab`` fixture (directly or through another fixture) is marked
-``moodle_lab`` and put in the ``xdist_group`` of that name: with ``--dist loadgroup`` (as
-``make test`` runs) every lab test runs on one worker, one after the other, never two at
-once against one site. The terminal summary says how many ran against the real site.
+``moodle_lab`` (``pytest -m moodle_lab`` runs them alone). Lab tests never run two at once
+against one site: the fixture holds an exclusive lock on the site (a file under the system's
+temporary folder, named after the site's URL) for the whole test, across xdist workers and
+across test runs of several work trees. (xdist's ``--dist loadgroup`` would do for one run,
+but does not group anything under pytest 9.) The terminal summary says how many tests ran
+against the real site.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -29,7 +35,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if MARK in getattr(item, "fixturenames", ()) and not item.get_closest_marker(MARK):
             item.add_marker(pytest.mark.moodle_lab)
-            item.add_marker(pytest.mark.xdist_group(MARK))
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -62,9 +67,13 @@ def moodle_lab_site() -> Iterator[Lab]:
 
 
 @pytest.fixture
-def moodle_lab(moodle_lab_site: Lab) -> Lab:
-    """The test Moodle, cleaned (only its own three accounts, no cohort), password policy
-    off (birth-date passwords accepted): a test that needs it on turns it on."""
-    moodle_lab_site.clean()
-    moodle_lab_site.policy(False)
-    return moodle_lab_site
+def moodle_lab(moodle_lab_site: Lab) -> Iterator[Lab]:
+    """The test Moodle, for this test alone (locked), cleaned (only its own three accounts,
+    no cohort), password policy off (birth-date passwords accepted): a test that needs it on
+    turns it on."""
+    name = hashlib.sha256(moodle_lab_site.url.encode()).hexdigest()[:16]
+    with open(os.path.join(tempfile.gettempdir(), f"cpro-siecle-lab-{name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        moodle_lab_site.clean()
+        moodle_lab_site.policy(False)
+        yield moodle_lab_site
