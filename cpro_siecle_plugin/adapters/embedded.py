@@ -269,7 +269,7 @@ class EmbeddedHost(HostAdapter):
             result = result.merge(BatchResult(ok, failed))
         return result
 
-    def check(self) -> Preflight:
+    def check(self, *, writes: bool = True) -> Preflight:
         try:
             with self._session() as s:
                 s.execute(select(_User.id).limit(1))
