@@ -20,6 +20,7 @@ Both probes call write functions: they run only when the import has something to
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -179,7 +180,14 @@ def _passwords(host: MoodleHost, granted: set[Any]) -> PreflightCheck:
         return PreflightCheck("mots de passe", False, (
             "La politique de mots de passe du site refuse les mots de passe initiaux (dates de "
             f"naissance, ex. 2008-05-12 ou 12052008) : « {exc.errorcode} ». " + POLICY_HELP))
-    except (HostAuthError, HostUnavailableError) as exc:
+    except HostAuthError as exc:
+        # A capability missing on the token's role: required_capability_exception,
+        # errorcode nopermissions, the capability's name in brackets (« (Create users) »).
+        return PreflightCheck("capacités", False, (
+            f"Le compte du jeton ne peut pas créer de comptes : {missing_capability(str(exc))}"
+            f" ({exc}) Donnez-la au rôle système du compte (Administration du site > "
+            "Utilisateurs > Permissions > Définition des rôles)."))
+    except HostUnavailableError as exc:
         return PreflightCheck("mots de passe", False,
                               f"Politique de mots de passe non vérifiable : {exc}",
                               blocking=False)
@@ -188,6 +196,25 @@ def _passwords(host: MoodleHost, granted: set[Any]) -> PreflightCheck:
         host.rest.call("core_user_delete_users", {"userids": ids}, idempotent=True)
     return PreflightCheck("mots de passe", True,
                           "Les mots de passe initiaux (dates de naissance) sont acceptés.")
+
+
+#: Capabilities the importer needs, by the English name Moodle's refusals give them.
+CAPABILITIES = {
+    "Create users": "moodle/user:create", "Update user profiles": "moodle/user:update",
+    "Delete users": "moodle/user:delete", "Manage cohorts": "moodle/cohort:manage",
+    "Assign cohort members": "moodle/cohort:assign", "View site-wide cohorts": "moodle/cohort:view",
+    "Assign roles to users": "moodle/role:assign",
+    "View all user details": "moodle/user:viewalldetails",
+}
+
+
+def missing_capability(message: str) -> str:
+    """« capacité X manquante » from a Moodle refusal naming it, e.g. ``(Create users)``."""
+    found = re.findall(r"\(([^()]+)\)", message)
+    label = next((f for f in reversed(found) if f in CAPABILITIES), "")
+    if label:
+        return f"capacité {CAPABILITIES[label]} (« {label} ») manquante."
+    return "une capacité manque au rôle du compte."
 
 
 def _probe_user(username: str, password: str, domain: str, tag: str = "") -> dict[str, Any]:

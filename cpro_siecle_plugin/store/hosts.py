@@ -23,8 +23,10 @@ from .tables import (
     CohortRow,
     GuardianLinkRow,
     HostBindingRow,
+    JournalRow,
     MembershipRow,
     PersonRow,
+    PlanRow,
     SchoolRow,
 )
 
@@ -85,6 +87,9 @@ def rematch(
     for key, cid in cohorts.items():
         if cid is not None:
             s.execute(update(CohortRow).where(CohortRow.key == key).values(host_id=cid))
+    # The journal of past plans would skip the same actions planned again (same checksum).
+    s.execute(delete(JournalRow).where(JournalRow.checksum.in_(
+        select(PlanRow.checksum).where(PlanRow.uaj == uaj))))
     # Plans previewed before are refused: they were computed against the old state.
     s.execute(update(SchoolRow).where(SchoolRow.uaj == uaj)
               .values(version=SchoolRow.version + 1, version_plan_id=None))
