@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..collation import class_key, person_key
+from ..domain import SOURCE_LABELS
 from ..errors import Problem
 from ..messages import ACTION_LABELS, DONE_LABELS, HOST_LABELS
 from ..reports.pdf import CHANGE_LABELS
@@ -17,6 +18,7 @@ SUMMARY_LABELS = {
     "uaj": "Établissement (UAJ)",
     "school_name": "Nom",
     "year": "Année scolaire",
+    "source": "Source des fichiers",
     "divisions": "Classes",
     "groups": "Groupes",
     "teachers": "Enseignants",
@@ -42,6 +44,7 @@ def host_label(name: str) -> str:
 def summary_rows(summary: dict[str, Any]) -> list[tuple[str, Any]]:
     """The analysis summary as (label, value) rows, without empty or zero figures."""
     values = dict(summary)
+    values["source"] = SOURCE_LABELS.get(values.get("source") or "", values.get("source"))
     if isinstance(values.get("year"), int):
         values["year"] = f"{values['year']}-{values['year'] + 1}"
     return [

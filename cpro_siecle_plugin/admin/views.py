@@ -218,7 +218,8 @@ class ImportView(PluginView):
         if status is None:
             flash(msg("job_unknown"), "warning")
             return redirect(self.get_url("cpro_siecle_history.index"))
-        return self.render("cpro_siecle/progress.html", job=status, done=self._done(status))
+        data = status.to_data()
+        return self.render("cpro_siecle/progress.html", job=data, done=self._done(data))
 
     def _done(self, status: dict[str, Any]) -> dict[str, Any] | None:
         """What a finished import did and the step after it (``students`` after STS alone)."""
@@ -237,7 +238,8 @@ class ImportView(PluginView):
 
     @expose("/<job_id>/status")
     def status(self, job_id: str) -> Any:
-        status = self.state.jobs.status(job_id) or abort(404)
+        job = self.state.jobs.status(job_id) or abort(404)
+        status = job.to_data()
         if status["state"] == "done":
             status["report_url"] = self.get_url(
                 "cpro_siecle_history.report", run_id=status["run_id"]
