@@ -25,6 +25,10 @@ LABELS = {
     "responsables": "Export des responsables « ResponsablesAvecAdresses » (.xml ou .zip)",
     "analyse": "Analyse du fichier",
     "force": "Forcer l'importation malgré le frein de sécurité",
+    "new_school": "Nouvel établissement : je confirme que ces fichiers sont ceux d'un "
+                  "établissement jamais importé sur cette plateforme",
+    "older": "Forcer : importer un fichier plus ancien que le dernier importé (année scolaire "
+             "ou date d'export antérieure)",
     "import": "Importer les fichiers",
     "reset": "Réinitialiser le mot de passe",
     "sheets": "Tableaux de l'établissement (un classeur .xlsx, ou les fichiers .csv)",

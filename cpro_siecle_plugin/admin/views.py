@@ -60,6 +60,11 @@ class PluginView(BaseView):
         return self.state.current_user()
 
 
+def confirmation_label(code: str) -> str:
+    """The checkbox that gives confirmation ``code``."""
+    return "Nouvel établissement" if code == "new_school" else "Forcer"
+
+
 def posted(form: FlaskForm) -> bool:
     """``True`` for a valid POST; aborts with 400 when the CSRF token is missing or wrong."""
     if request.method != "POST":
@@ -101,14 +106,19 @@ class UploadView(PluginView):
             if not files:
                 return self.render(self.template, form=form, error=msg("no_file")), 422
             try:
-                preview = self.state.service.preview(files, self.user, expected=self.expected)
+                confirm = form.confirmations()
+                preview = self.state.service.preview(files, self.user, expected=self.expected,
+                                                     confirm=confirm)
             except AnalysisError:
                 # Only the refusal pays for a second reading: the page shows the summary too.
-                analysis = self.state.service.analyse(files, expected=self.expected)
+                analysis = self.state.service.analyse(files, expected=self.expected,
+                                                      confirm=confirm)
                 return self.render(
                     "cpro_siecle/analysis.html",
                     summary=summary_rows(analysis.summary),
                     problems=problem_rows(analysis.problems),
+                    confirmations=sorted({f"« {confirmation_label(c)} »"
+                                          for c in analysis.confirmations}),
                 ), 422
         return self._render_preview(preview)
 

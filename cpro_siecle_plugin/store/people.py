@@ -63,7 +63,9 @@ def school_record(s: Session, uaj: str) -> SchoolRecord | None:
     codes = s.scalars(select(StructureRow.code).where(StructureRow.uaj == uaj)
                       .order_by(StructureRow.code))
     return SchoolRecord(row.uaj, row.name, row.last_year, row.has_sts_import, row.version,
-                        row.version_plan_id, tuple(codes), row.source)
+                        row.version_plan_id, tuple(codes), row.source,
+                        dict(row.exports or {}))
+
 
 
 def structures(s: Session, uaj: str | None) -> dict[str, tuple[str, bool]]:

@@ -71,6 +71,9 @@ def _update_school(s: Session, plan: PlanRow) -> None:
     if (isinstance(year, int) and "eleves" in meta.get("populations", ())
             and (school.last_year is None or year >= school.last_year)):
         school.last_year = year
+    exports = meta.get("exports")
+    if isinstance(exports, dict) and exports:
+        school.exports = {**(school.exports or {}), **exports}
     name = plan.extra.get("school_name")
     if name:
         school.name = name

@@ -242,6 +242,11 @@ def _meta(
     }
     if snapshot.sts is not None:
         meta["structures"] = sorted({s.code for s in snapshot.sts.structures})
+    meta["exports"] = {
+        name: {"year": part.school.year, "exported_at": part.school.exported_at.isoformat()
+               if part.school.exported_at else None}
+        for name, part in zip(_SOURCES, given, strict=True) if part
+    }
     return meta
 
 
