@@ -17,6 +17,7 @@ from ..errors import AnalysisError, SiecleError
 from ..messages import CATEGORY, ERROR_TITLES, msg
 from .forms import ImportForm, StsUploadForm, StudentsUploadForm
 from .presenters import host_label, plan_view, problem_rows, summary_rows
+from .security import parse_id
 from .uploads import saved_uploads
 
 if TYPE_CHECKING:
@@ -165,6 +166,8 @@ class ImportView(PluginView):
         form = ImportForm()
         if not posted(form):
             refuse(400, msg("form_invalid"))
+        if parse_id(form.plan_id.data) is None:
+            refuse(404, msg("plan_unknown"))
         try:
             job_id = self.state.start_import(
                 form.plan_id.data, form.checksum.data, self.user, bool(form.force.data)

@@ -37,6 +37,10 @@ def finish_run(s: Session, run_id: int, outcome: Any, report: Mapping[str, Any] 
         # Initial passwords now live in the run's report only: drop them from the plan.
         plan.data = _without_passwords(plan.data)
         plan.extra = {**plan.extra, "redacted": True}
+    school = s.get(SchoolRow, plan.uaj)
+    if school is not None:
+        # A preview taken while this run was changing the school must not be applied after it.
+        school.version += 1
     if outcome.complete:
         _update_school(s, plan)
 
