@@ -97,7 +97,7 @@ def school_history(ledger: Ledger, uaj: str) -> SchoolHistory:
     if school is None:
         return SchoolHistory(False, others=others)
     last = {kind: LastImport(e.get("year"), _moment(e.get("exported_at")))
-            for kind, e in school.exports.items() if isinstance(e, dict)}
+            for kind, e in ledger.last_exports(uaj).items()}
     return SchoolHistory(True, last, others)
 
 

@@ -19,7 +19,6 @@ class SchoolRecord:
     version_plan_id: int | None = None
     structures: tuple[str, ...] = ()
     source: str = "siecle"
-    exports: dict[str, Any] = field(default_factory=dict)  # export → {year, exported_at}
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from .journal import now
 from .records import RunRecord
 from .tables import PlanRow, RunRow, SchoolRow, StructureRow
+
+
+def last_exports(s: Session, uaj: str, scan: int = 50) -> dict[str, dict[str, Any]]:
+    """The school year and export time of the last file of each kind applied to ``uaj``,
+    read from the ``exports`` meta of its latest complete plans (``{"eleves": {"year": …,
+    "exported_at": ISO}}``); at most ``scan`` plans are read, newest first."""
+    rows = s.scalars(select(PlanRow.data).where(PlanRow.uaj == uaj,
+                                                 PlanRow.status.in_(("applied", "partial")))
+                     .order_by(PlanRow.id.desc()).limit(scan))
+    out: dict[str, dict[str, Any]] = {}
+    for data in rows:
+        exports = (data or {}).get("meta", {}).get("exports") or {}
+        for kind, last in exports.items():
+            if isinstance(last, dict):
+                out.setdefault(kind, last)
+        if len(out) == 3:
+            break
+    return out
 
 
 def run_record(row: RunRow) -> RunRecord:
@@ -75,9 +93,6 @@ def _update_school(s: Session, plan: PlanRow) -> None:
     if (isinstance(year, int) and "eleves" in meta.get("populations", ())
             and (school.last_year is None or year >= school.last_year)):
         school.last_year = year
-    exports = meta.get("exports")
-    if isinstance(exports, dict) and exports:
-        school.exports = {**(school.exports or {}), **exports}
     name = plan.extra.get("school_name")
     if name:
         school.name = name

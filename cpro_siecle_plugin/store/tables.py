@@ -43,8 +43,6 @@ class SchoolRow(Base):
     version_plan_id: Mapped[int | None] = mapped_column(Integer)
     #: ``siecle`` or ``hors-siecle``: the files the school imports (changed explicitly only).
     source: Mapped[str] = mapped_column(String(12), default="siecle", server_default="siecle")
-    #: Last import of each export: ``{"eleves": {"year": 2025, "exported_at": ISO}}``.
-    exports: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class StructureRow(Base):
