@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from .adapters.base import HostAdapter, HostIdentity, Preflight, PreflightCheck
@@ -22,7 +23,7 @@ from .errors import ChecksumMismatchError, HostError, PlanError
 from .reports.report import Known, Report, build_report
 from .runner.apply import ApplyOutcome, apply_plan
 from .runner.jobs import ImportRequest
-from .siecle.analyse import Analysis
+from .siecle.analyse import Analysis, LastImport, SchoolHistory
 from .siecle.archive import InputFile
 from .store import Ledger, RunRecord
 from .store.report_data import report_from_data, report_to_data
@@ -66,11 +67,13 @@ class Preview:
 
 def analyse_with_ledger(
     files: Sequence[InputFile], ledger: Ledger | None, *, today: date, settings: Settings,
-    expected: Collection[ExportKind] | None = None,
+    expected: Collection[ExportKind] | None = None, confirm: Collection[str] = (),
 ) -> Analysis:
-    """Read and check the files (SIECLE exports or « hors SIECLE » tables); without STS among
-    them, against the structures of the school's last STS import in ``ledger`` (no ledger, or
-    a school never imported: STS first). Files not of the school's source are refused.
+    """Read and check the files (SIECLE exports or « hors SIECLE » tables) against what
+    ``ledger`` knows of their school: without STS among them, the structures of its last STS
+    import (no ledger, or a school never imported: STS first); files not of the school's
+    source are refused; another school, an earlier year or an older export than the last
+    imported need the confirmations in ``confirm`` (see :func:`.siecle._checks.check_history`).
     """
     def past_sts(uaj: str) -> tuple[list[Structure], bool] | None:
         if ledger is None or (school := ledger.school(uaj)) is None:
@@ -80,10 +83,29 @@ def analyse_with_ledger(
         return structures, school.has_sts_import
 
     analysis = analyse_inputs(files, today=today, settings=settings, expected=expected,
-                              past_sts=past_sts)
+                              past_sts=past_sts, confirm=confirm,
+                              history=None if ledger is None else partial(school_history, ledger))
     uaj = analysis.summary.get("uaj")
     school = ledger.school(uaj) if ledger is not None and uaj else None
     return source_problem(analysis, school.source if school else None)
+
+
+def school_history(ledger: Ledger, uaj: str) -> SchoolHistory:
+    """What ``ledger`` knows of school ``uaj``, as the analysis's plain facts."""
+    school = ledger.school(uaj)
+    others = tuple(s.uaj for s in ledger.schools() if s.uaj != uaj)
+    if school is None:
+        return SchoolHistory(False, others=others)
+    last = {kind: LastImport(e.get("year"), _moment(e.get("exported_at")))
+            for kind, e in ledger.last_exports(uaj).items()}
+    return SchoolHistory(True, last, others)
+
+
+def _moment(raw: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
 
 
 class SiecleService:
@@ -109,19 +131,22 @@ class SiecleService:
     # -- dry run ----------------------------------------------------------------------------
 
     def analyse(
-        self, files: Sequence[InputFile], expected: Collection[ExportKind] | None = None
+        self, files: Sequence[InputFile], expected: Collection[ExportKind] | None = None,
+        confirm: Collection[str] = (),
     ) -> Analysis:
         """Read and check the files against what the ledger knows of their school.
 
         Files without STS are checked against the structures of the school's last STS
-        import; a school never imported needs STS first.
+        import; a school never imported needs STS first; ``confirm`` holds the
+        confirmations given (a new school, an older file).
         """
         return analyse_with_ledger(files, self.ledger, today=self.today,
-                                   settings=self.settings, expected=expected)
+                                   settings=self.settings, expected=expected, confirm=confirm)
 
     def preview(
         self, files: Sequence[InputFile], user: str,
         expected: Collection[ExportKind] | None = None, force: bool = False,
+        confirm: Collection[str] = (),
     ) -> Preview:
         """Analyse, plan against the ledger, check logins on the host and store the plan.
 
@@ -130,25 +155,27 @@ class SiecleService:
 
         :raises AnalysisError: the files have blocking problems.
         """
-        analysis, snapshot, state, version, plan = self._prepare(files, expected)
+        analysis, snapshot, state, version, plan = self._prepare(files, expected, confirm)
         plan_id = self.ledger.save_plan(plan, user, list(snapshot.files), state_version=version,
                                         extra=self._extra(snapshot, state))
         brake = dict(plan.meta.get("brake") or {})
         return Preview(plan_id, plan, plan.checksum, analysis, self._preflight(plan), brake)
 
     def plan(
-        self, files: Sequence[InputFile], expected: Collection[ExportKind] | None = None
+        self, files: Sequence[InputFile], expected: Collection[ExportKind] | None = None,
+        confirm: Collection[str] = (),
     ) -> Plan:
         """The plan of an import, computed but not stored (CLI dry run).
 
         :raises AnalysisError: the files have blocking problems.
         """
-        return self._prepare(files, expected)[4]
+        return self._prepare(files, expected, confirm)[4]
 
     def _prepare(
-        self, files: Sequence[InputFile], expected: Collection[ExportKind] | None
+        self, files: Sequence[InputFile], expected: Collection[ExportKind] | None,
+        confirm: Collection[str],
     ) -> tuple[Analysis, Snapshot, LedgerState, int, Plan]:
-        analysis = self.analyse(files, expected)
+        analysis = self.analyse(files, expected, confirm)
         analysis.raise_for_errors()
         snapshot = analysis.snapshot
         assert snapshot is not None

@@ -14,7 +14,20 @@ from ..messages import LABELS
 from .uploads import ELEVES_SLOT, RESPONSABLES_SLOT, STS_SLOT, Slot
 
 
-class StsUploadForm(FlaskForm):
+class _Confirmations:
+    """The confirmations an analysis may ask for, ticked before uploading again."""
+
+    new_school = BooleanField(LABELS["new_school"])
+    older = BooleanField(LABELS["older"])
+
+    def confirmations(self) -> set[str]:
+        """Codes of the confirmations ticked (see ``siecle._checks.check_history``)."""
+        out = {"new_school"} if self.new_school.data else set()
+        older = self.older.data
+        return out | ({"older_year", "older_export"} if older else set())
+
+
+class StsUploadForm(_Confirmations, FlaskForm):
     """The STS-web export, always imported first."""
 
     sts = FileField(LABELS["sts"])
@@ -25,7 +38,7 @@ class StsUploadForm(FlaskForm):
         return [(self.sts.data, STS_SLOT)]
 
 
-class StudentsUploadForm(FlaskForm):
+class StudentsUploadForm(_Confirmations, FlaskForm):
     """The Eleves and Responsables exports (each .xml or .zip, or one .zip holding both)."""
 
     eleves = FileField(LABELS["eleves"])

@@ -21,6 +21,7 @@ from .presenters import (
     report_sections,
     unassigned_last,
 )
+from .security import parse_id
 from .views import PluginView, posted, refuse
 
 
@@ -37,6 +38,8 @@ class HistoryView(PluginView):
         )
 
     def _report(self, run_id: int) -> Any:
+        if parse_id(run_id) is None:
+            refuse(404, msg("run_unknown"))
         try:
             return self.state.service.report(run_id)
         except (KeyError, LookupError, SiecleError):

@@ -94,7 +94,8 @@ def problem_rows(problems: Iterable[Problem]) -> list[dict[str, Any]]:
     return [
         {
             "error": p.is_error,
-            "label": "Erreur" if p.is_error else "Avertissement",
+            "label": "À confirmer" if p.needs_confirmation
+            else "Erreur" if p.is_error else "Avertissement",
             "file": p.file or "",
             "line": p.line or "",
             "message": p.message,
