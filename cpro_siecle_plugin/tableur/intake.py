@@ -68,6 +68,15 @@ def read_sheets(file: InputFile, settings: Settings) -> list[Sheet]:
     return [read_csv(data, file.name)]
 
 
+def _joined(classes: str, staff: str) -> str:
+    """One label for two sheets: « x.xlsx (feuilles « Classes » et « Personnels ») »."""
+    book, cut, first = classes.partition(" (feuille « ")
+    if cut and staff.startswith(book + cut):
+        second = staff[len(book + cut):]
+        return f"{book} (feuilles « {first[:-3]} » et « {second[:-3]} »)"
+    return f"{classes} et {staff}"
+
+
 def _sts(tables: dict[TableKind, TableRows], school: School,
          problems: list[Problem]) -> ReadExport | None:
     classes, staff = tables.get(TableKind.CLASSES), tables.get(TableKind.STAFF)
@@ -81,7 +90,7 @@ def _sts(tables: dict[TableKind, TableRows], school: School,
         return None
     structures = read_classes(classes, problems)
     people = read_staff(staff, problems, {s.code for s in structures})
-    label = f"{classes.label} + {staff.label}"
+    label = _joined(classes.label, staff.label)
     return ReadExport(ExportKind.STS, label,
                       StsExport(school, tuple(structures), tuple(people), (), label))
 
