@@ -25,7 +25,14 @@ fonts:
 run: setup fonts
 	$(VENV)/bin/cpro-siecle serve
 
+# The Moodle lab (../shared/moodle, its README): set up (idempotent, 60-240 s the first time)
+# unless the tests are pointed at another test Moodle; its tests then must run, none skipped.
+# They run one at a time on the site (a lock, see tests/lab/plugin.py).
+LAB := ../shared/moodle
+
 test: setup browser fonts lint
+	@if [ -f $(LAB)/setup.sh ] && [ -z "$$CPRO_SIECLE_TEST_MOODLE_ENV$$CPRO_SIECLE_TEST_MOODLE_URL" ]; then \
+		$(SUDO) bash $(LAB)/setup.sh || exit 1; export CPRO_SIECLE_TEST_MOODLE_REQUIRED=1; fi; \
 	$(VENV)/bin/pytest -n 2 -q
 
 bench: setup

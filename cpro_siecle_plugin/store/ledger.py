@@ -23,9 +23,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
+from ..adapters.base import HostIdentity
 from ..errors import ChecksumMismatchError, PlanError
 from ..sync.plan import Plan
 from ..sync.state import LedgerState
+from . import hosts as _hosts
 from . import people as _people
 from .jobs import LedgerJobs
 from .journal import LedgerJournal, now
@@ -207,6 +209,29 @@ class Ledger:
                 school.version += 1
                 school.version_plan_id = plan_id
             s.execute(update(PlanRow).where(PlanRow.id == plan_id).values(status="applying"))
+
+    # -- host identity (store/hosts.py) -----------------------------------------------------
+
+    def host_binding(self, uaj: str) -> HostIdentity | None:
+        """The host the school's ids belong to, or ``None`` when none was recorded."""
+        with self.sessions() as s:
+            return _hosts.binding(s, uaj)
+
+    def bind_host(self, uaj: str, identity: HostIdentity) -> None:
+        """Record the host the school's ids belong to."""
+        with self.sessions.begin() as s:
+            _hosts.bind(s, uaj, identity)
+
+    def has_host_ids(self, uaj: str) -> bool:
+        """Whether the ledger holds host ids for the school."""
+        with self.sessions() as s:
+            return _hosts.has_host_ids(s, uaj)
+
+    def rematch(self, uaj: str, people: Mapping[str, tuple[int, bool] | None],
+                cohorts: Mapping[str, int | None], identity: HostIdentity) -> None:
+        """Re-match the school on a host by idnumber (see :func:`.hosts.rematch`)."""
+        with self.sessions.begin() as s:
+            _hosts.rematch(s, uaj, people, cohorts, identity)
 
     # -- runs -------------------------------------------------------------------------------
 
