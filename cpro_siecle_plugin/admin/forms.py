@@ -50,7 +50,7 @@ class StudentsUploadForm(_Confirmations, FlaskForm):
         return [(self.eleves.data, ELEVES_SLOT), (self.responsables.data, RESPONSABLES_SLOT)]
 
 
-class SheetsUploadForm(FlaskForm):
+class SheetsUploadForm(_Confirmations, FlaskForm):
     """The « hors SIECLE » tables: one workbook (.xlsx) or several CSV files at once."""
 
     fichiers = MultipleFileField(LABELS["sheets"])
