@@ -59,6 +59,7 @@ from flask_admin import Admin
 from .adapters.base import HostAdapter
 from .adapters.factory import make_host
 from .admin import make_views
+from .admin.security import harden
 from .admin.state import (
     EXTENSION_KEY,
     IS_ADMIN_KEY,
@@ -143,6 +144,7 @@ class SieclePlugin:
         )
         app.register_blueprint(templates)
         admin.add_views(*make_views(state))
+        harden(app)
         return state
 
     def _build_state(self, settings: Settings) -> PluginState:

@@ -24,10 +24,19 @@ def _state(line: Mapping[str, Any]) -> str:
         "population") == "student" else "désactivé"
 
 
+def _children(line: Mapping[str, Any]) -> str:
+    """A guardian's children with their class: « BERNARD Louise (1ERE1), BERNARD Théo »."""
+    return ", ".join(
+        f"{c['lastname']} {c['firstname']}" + (f" ({c['division']})" if c.get("division") else "")
+        for c in line.get("children") or ()
+    ) or "—"
+
+
 def _row(line: Mapping[str, Any], division: str = "") -> dict[str, Any]:
     return {
         **line,
         "division": division,
+        "children_text": _children(line),
         "function": FUNCTION_LABELS.get(str(line.get("population")), line.get("population")),
         "state": _state(line),
     }

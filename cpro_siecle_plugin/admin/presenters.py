@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -9,9 +10,10 @@ from typing import Any
 from ..collation import class_key, person_key
 from ..domain import SOURCE_LABELS
 from ..errors import Problem
-from ..messages import ACTION_LABELS, DONE_LABELS, HOST_LABELS
+from ..messages import ACTION_LABELS, DONE_LABELS, FUNCTION_LABELS, HOST_LABELS
 from ..reports.pdf import CHANGE_LABELS
 from ..reports.report import AccountLine, Report
+from ..sync.state import Population
 
 #: Summary keys of the analysis, with their French labels, in display order.
 SUMMARY_LABELS = {
@@ -36,9 +38,36 @@ SUMMARY_LABELS = {
 }
 
 
+def population_label(value: str) -> str:
+    """French label of a population value (``student``...), or the value itself."""
+    try:
+        return Population(value).label
+    except ValueError:
+        return value
+
+
+def function_label(value: str) -> str:
+    """One person's function in French, singular (``teacher`` → « enseignant »)."""
+    return FUNCTION_LABELS.get(value) or population_label(value)
+
+
 def host_label(name: str) -> str:
     """French name of an account host (``embedded``...), or the name itself."""
     return HOST_LABELS.get(name, name)
+
+
+def unassigned_last(by_class: dict[str, Any]) -> dict[str, Any]:
+    """Students by class with the « Sans classe » group (key ``""``) moved after the classes."""
+    ordered = {division: rows for division, rows in by_class.items() if division}
+    if "" in by_class:
+        ordered[""] = by_class[""]
+    return ordered
+
+
+def row_anchor(person_key: str) -> str:
+    """The HTML id of a person's row on « Identifiants »: ``0691234X:eleve:1001`` →
+    ``p-0691234X-eleve-1001``."""
+    return "p-" + re.sub(r"[^A-Za-z0-9_-]", "-", person_key)
 
 
 def summary_rows(summary: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -60,7 +89,8 @@ def problem_rows(problems: Iterable[Problem]) -> list[dict[str, Any]]:
     return [
         {
             "error": p.is_error,
-            "label": "Erreur" if p.is_error else "Avertissement",
+            "label": "À confirmer" if p.needs_confirmation
+            else "Erreur" if p.is_error else "Avertissement",
             "file": p.file or "",
             "line": p.line or "",
             "message": p.message,
@@ -84,7 +114,7 @@ def _account(line: AccountLine) -> dict[str, Any]:
         "password": line.password,
         "division": line.division or "",
         "groups": ", ".join(line.groups),
-        "students": ", ".join(line.students),
+        "students": line.children_text,
     }
 
 

@@ -122,11 +122,14 @@ def _person_row(key: str, info: Known, population: str, username: str) -> dict[s
     }
 
 
-def _created(action: CreateUser) -> dict[str, Any]:
+def _created(action: CreateUser, divisions: Mapping[str, str]) -> dict[str, Any]:
+    """A new account's row; a guardian's « class » is their new students' classes."""
     info = Known(action.lastname, action.firstname, action.division or "")
     row = _person_row(action.person_key, info, action.population, action.username)
     row["ine"] = (action.national_id or "") if action.population == "student" else ""
-    row["division"] = action.division or ", ".join(action.classes)
+    children = {divisions[k] for k in action.students if k in divisions}
+    row["division"] = (action.division or ", ".join(action.classes)
+                       or ", ".join(sorted(children, key=class_key)))
     row["groups"] = ", ".join(action.groups)
     return row
 
@@ -274,7 +277,9 @@ def plan_view(
     :param last_year: school year of the last import applied (names the year change).
     """
     known = known or {}
-    created = [_created(a) for a in plan.actions if isinstance(a, CreateUser)]
+    users = [a for a in plan.actions if isinstance(a, CreateUser)]
+    divisions = {a.person_key: a.division for a in users if a.division}
+    created = [_created(a, divisions) for a in users]
     names = {
         r["key"]: Known(r["lastname"], r["firstname"], r["division"], r["population_value"])
         for r in created
