@@ -102,5 +102,5 @@ def test_new_guardians_are_shown_with_their_childrens_classes() -> None:
     guardian = CreateUser("X:resp:1", "guardian", "cpro:X:resp:1", "paul.martin", "x", "Paul",
                           "MARTIN", students=("X:eleve:1", "X:eleve:2"))
     view = plan_view(Plan(sort_actions([pupil("1", "1ERE1"), pupil("2", "2NDE10"), guardian])))
-    (row,) = [r for r in view["created"] if r["username"] == "paul.martin"]
+    (row,) = [r for r in view["created_others"] if r["username"] == "paul.martin"]
     assert row["division"] == "2NDE10, 1ERE1"
