@@ -207,7 +207,7 @@ class SiecleService:
             run_id = self.ledger.start_run(plan_id, user)
             try:
                 outcome = apply_plan(plan, self.host, self.ledger.journal(plan_id),
-                                     batch_size=self.settings.batch_size, progress=progress)
+                                     progress=progress)
             except Exception as exc:
                 broken = ApplyOutcome(complete=False, error=str(exc), total=len(plan.actions))
                 self.ledger.finish_run(run_id, broken, None)
