@@ -167,12 +167,15 @@ def child(args: dict[str, Any]) -> dict[str, Any]:
     preview = service.preview(inputs, "bench")
     previewed = time.perf_counter()
     before = Counter(host.ws_calls)
-    outcome = service.apply(preview.plan_id, preview.checksum, "bench", force=True)
+    plan_id, checksum = preview.plan_id, preview.checksum
+    actions, counts = len(preview.plan.actions), preview.plan.counts()
+    del preview  # as ``cpro-siecle apply`` does: apply reads the plan back from the ledger
+    outcome = service.apply(plan_id, checksum, "bench", force=True)
     end = time.perf_counter()
     ws = dict(host.ws_calls)
     figures = {
         "preview_s": previewed - start, "apply_s": end - previewed, "total_s": end - start,
-        "actions": len(preview.plan.actions), "counts": preview.plan.counts(),
+        "actions": actions, "counts": counts,
         "done": len(outcome.done_keys), "failed": len(outcome.failed),
         "failures": dict(list(outcome.failed.items())[:5]), "ws_calls": ws,
         "apply_ws_calls": dict(Counter(ws) - before),
