@@ -75,6 +75,7 @@ def _existing_ledger(settings: Settings) -> Any:
 
 SUMMARY_LINES = (
     ("uaj", "Établissement (UAJ)"), ("school_name", "Nom"), ("year", "Année scolaire"),
+    ("source", "Source des fichiers"),
     ("divisions", "Classes"), ("groups", "Groupes"), ("teachers", "Enseignants"),
     ("heads", "Direction"), ("other_staff", "Autres personnels"),
     ("students", "Élèves dans le fichier"), ("active_students", "Élèves actifs"),
@@ -92,6 +93,10 @@ def summary_text(analysis: Analysis) -> str:
         value = summary.get(key)
         if key == "year" and isinstance(value, int):
             value = f"{value}-{value + 1}"
+        if key == "source":
+            from .domain import SOURCE_LABELS
+
+            value = SOURCE_LABELS.get(str(value), value)
         lines.append(f"{label} : {'—' if value is None else value}")
     if analysis.problems:
         lines.append("")
@@ -217,6 +222,24 @@ def plan_summary(plan: Any) -> str:
     return "\n".join(line for line in lines if line)
 
 
+@main.command("rematch")
+@click.argument("uaj")
+@_HOST
+def rematch_command(uaj: str, host_name: str | None) -> None:
+    """Rattache l'établissement à la plateforme : comptes et cohortes retrouvés par idnumber.
+
+    Pour passer volontairement un établissement sur une autre plateforme, ou le réparer après
+    des comptes ou cohortes supprimés à la main : les absents seront créés par l'importation
+    suivante, qui renvoie aussi les appartenances aux cohortes et les liens des responsables.
+    """
+    with refusals():
+        counts = _service(host_name, date.today()).rematch(uaj.upper())
+    click.echo(f"Établissement {uaj.upper()} rattaché à la plateforme : "
+               f"{counts['people_found']} compte(s) retrouvé(s), {counts['people_missing']} "
+               f"absent(s) (à recréer) ; {counts['cohorts_found']} cohorte(s) retrouvée(s), "
+               f"{counts['cohorts_missing']} absente(s). Relancez l'importation des fichiers.")
+
+
 @main.command("plan")
 @_FILES
 @click.option("--json", "as_json", is_flag=True, help="Plan complet en JSON.")
@@ -262,3 +285,51 @@ def apply_command(files: tuple[Path, ...], force: bool, today: date,
                    f"{len(outcome.failed)} opération(s) non faite(s) ; relancez la même "
                    "commande pour reprendre.", err=True)
         sys.exit(EXIT_PROBLEMS)
+
+
+# -- « hors SIECLE » (tables helper) --------------------------------------------------------
+
+
+@main.command("modele")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx",
+              show_default=True, help="Un classeur, ou un fichier CSV par table.")
+def template_command(folder: Path, fmt: str) -> None:
+    """Écrit les modèles « hors SIECLE » à remplir (établissement, classes, personnels,
+    élèves, responsables)."""
+    from .tableur import TABLES, WORKBOOK_NAME, csv_bytes, workbook_bytes
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {WORKBOOK_NAME: workbook_bytes()} if fmt == "xlsx" else {
+        t.csv_name: csv_bytes(t) for t in TABLES}
+    for name, data in written.items():
+        (folder / name).write_bytes(data)
+        click.echo(f"Modèle écrit : {folder / name}")
+
+
+@main.command("etablissement")
+@click.argument("uaj")
+@click.option("--source", type=click.Choice(["siecle", "hors-siecle"]), default=None,
+              help="Change la source des fichiers de l'établissement (acte explicite).")
+def school_command(uaj: str, source: str | None) -> None:
+    """Affiche la source des fichiers d'un établissement (SIECLE ou « hors SIECLE »), ou la
+    change avec --source."""
+    from .domain import SOURCE_LABELS
+    from .store import Ledger
+
+    with refusals():
+        ledger = Ledger(cli_settings().database_url)
+        try:
+            uaj = uaj.strip().upper()
+            if source is not None:
+                ledger.set_source(uaj, source)
+                click.echo(f"Établissement {uaj} : source changée en « {SOURCE_LABELS[source]} ».")
+            school = ledger.school(uaj)
+        finally:
+            ledger.close()
+    if school is None:
+        click.echo(f"Établissement {uaj} : jamais importé (sa première importation fixera sa "
+                   "source).")
+        return
+    click.echo(f"Établissement {uaj}{f' — {school.name}' if school.name else ''} : source "
+               f"« {SOURCE_LABELS[school.source]} ».")

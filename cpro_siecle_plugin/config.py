@@ -69,6 +69,14 @@ DEFAULTS: dict[str, Any] = {
     "ZIP_MAX_RATIO": 200,
     #: Create accounts for staff who are neither teachers nor heads of school.
     "CREATE_OTHER_STAFF": False,
+    #: Where imports run: ``thread`` (a thread of the web process: demo, tests, one worker)
+    #: or ``celery`` (a Celery worker; the web pages only enqueue and read the ledger).
+    "RUNNER": "thread",
+    #: Celery broker URL (runner ``celery``), e.g. ``redis://127.0.0.1:6379/0``.
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    #: Address of the platform printed on login slips and letters (e.g.
+    #: ``https://moodle.lycee.example.fr``); empty: the Moodle URL, else this site's address.
+    "PLATFORM_URL": "",
 }
 
 
@@ -98,6 +106,9 @@ class Settings:
     zip_max_members: int = DEFAULTS["ZIP_MAX_MEMBERS"]
     zip_max_ratio: int = DEFAULTS["ZIP_MAX_RATIO"]
     create_other_staff: bool = DEFAULTS["CREATE_OTHER_STAFF"]
+    runner: str = DEFAULTS["RUNNER"]
+    celery_broker_url: str = DEFAULTS["CELERY_BROKER_URL"]
+    platform_url: str = DEFAULTS["PLATFORM_URL"]
 
     def __repr__(self) -> str:
         # The token must never reach a log line or a traceback.
@@ -140,6 +151,9 @@ def settings_from_mapping(
     settings = Settings(**values)
     if settings.host not in ("embedded", "moodle"):
         raise ConfigError(f"Réglage {PREFIX}HOST inconnu : {settings.host!r} (embedded ou moodle).")
+    if settings.runner not in ("thread", "celery"):
+        raise ConfigError(
+            f"Réglage {PREFIX}RUNNER inconnu : {settings.runner!r} (thread ou celery).")
     if settings.host == "moodle":
         for key in ("MOODLE_URL", "MOODLE_TOKEN"):
             if not values[key.lower()]:

@@ -201,6 +201,13 @@ class ResponsablesExport:
     filename: str
 
 
+#: Where a school's files come from: the national exports, or the school's own tables.
+SOURCE_SIECLE = "siecle"
+SOURCE_SHEETS = "hors-siecle"
+SOURCE_LABELS = {SOURCE_SIECLE: "SIECLE", SOURCE_SHEETS: "hors SIECLE (tableaux de "
+                 "l'établissement)"}
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """What the files given to one import say, checked and joined.
@@ -215,6 +222,7 @@ class Snapshot:
     eleves: ElevesExport | None = None
     responsables: ResponsablesExport | None = None
     structures: tuple[Structure, ...] = field(default=())
+    source: str = "siecle"  # SOURCE_SIECLE, or SOURCE_SHEETS for the « hors SIECLE » tables
 
     @property
     def files(self) -> tuple[str, ...]:

@@ -37,6 +37,13 @@ Uploads: the largest request body accepted by the plugin's pages is
 ``CPRO_SIECLE_MAX_UPLOAD_BYTES`` (100 MB by default), set per request, so the host's own
 ``MAX_CONTENT_LENGTH`` is left untouched.
 
+Imports: the pages never run an import; they record a job in the ledger and hand it to a
+runner — a thread of the web process by default (``CPRO_SIECLE_RUNNER=thread``: the demo,
+tests, a single web process), or Celery workers (``CPRO_SIECLE_RUNNER=celery`` with
+``CPRO_SIECLE_CELERY_BROKER_URL``; worker command in :mod:`cpro_siecle_plugin.worker`), or
+the ``runner=`` given here. Progress and results are read from the ledger, so every web
+worker shows the same.
+
 State: ``app.extensions["cpro_siecle"]`` holds a :class:`PluginState` (settings, ledger,
 host, service, job runner). The extension never keeps a reference to an app, so one plugin
 object may serve several apps of a process; registering twice on one app is an error.
@@ -61,7 +68,7 @@ from .admin.state import (
     PluginState,
 )
 from .config import DEFAULTS, PREFIX, Settings, settings_from_mapping
-from .runner.jobs import JobRunner
+from .runner.jobs import InProcessRunner, Jobs, Runner
 from .service import SiecleService
 from .store.ledger import Ledger
 
@@ -87,16 +94,20 @@ class SieclePlugin:
         is_admin: AdminCheck | None = None,
         user_name: AdminCheck | None = None,
         host: HostAdapter | None = None,
+        runner: Runner | None = None,
     ) -> None:
         """:param app: the host app, or ``None`` to call :meth:`init_app` later.
         :param admin: the host's ``flask_admin.Admin``.
         :param is_admin: the host's administrator check (see the module docstring).
         :param user_name: gives the logged-in administrator's name, kept in the history.
         :param host: a host adapter to use instead of the one the settings describe.
+        :param runner: where imports run, instead of the one ``CPRO_SIECLE_RUNNER`` names
+            (e.g. ``CeleryRunner(host_celery_app)``).
         """
         self.admin_check: AdminCheck | None = is_admin
         self.user_name: AdminCheck | None = user_name
         self._host = host
+        self._runner = runner
         if app is not None:
             self.init_app(app, admin)
 
@@ -132,7 +143,16 @@ class SieclePlugin:
         ledger = Ledger(settings.database_url)
         host = self._host or make_host(settings)
         service = SiecleService(settings, ledger, host)
-        return PluginState(settings, ledger, host, service, JobRunner(), self)
+        runner = self._runner or _make_runner(settings, service)
+        return PluginState(settings, ledger, host, service, Jobs(ledger.jobs, runner), self)
+
+
+def _make_runner(settings: Settings, service: SiecleService) -> Runner:
+    if settings.runner == "celery":
+        from .runner.celery_runner import CeleryRunner, make_celery  # celery is optional
+
+        return CeleryRunner(make_celery(settings.celery_broker_url))
+    return InProcessRunner(service.apply_request, service.ledger.jobs)
 
 
 def _registered_admin(app: Flask) -> Admin:

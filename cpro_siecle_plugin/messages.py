@@ -15,6 +15,7 @@ MENU = {
     "students": "Importation des apprenants et de leurs responsables légaux",
     "history": "Historique des importations",
     "logins": "Identifiants",
+    "sheets": "Fichiers hors SIECLE",
 }
 
 #: Labels of form fields and buttons.
@@ -26,6 +27,11 @@ LABELS = {
     "force": "Forcer l'importation malgré le frein de sécurité",
     "import": "Importer les fichiers",
     "reset": "Réinitialiser le mot de passe",
+    "sheets": "Tableaux de l'établissement (un classeur .xlsx, ou les fichiers .csv)",
+    "uaj": "Établissement (UAJ)",
+    "source": "Nouvelle source des fichiers",
+    "source_confirm": "Je confirme le changement de source de cet établissement",
+    "source_submit": "Changer la source",
 }
 
 #: French names of the plan's action kinds, for the preview and the report.
@@ -83,6 +89,11 @@ MESSAGES: dict[str, str] = {
     "forbidden": "Accès réservé aux administrateurs de la plateforme.",
     "no_file": "Aucun fichier reçu : choisissez au moins un fichier.",
     "bad_extension": "seuls les fichiers .xml et .zip sont acceptés.",
+    "bad_sheet_extension": "seuls les tableaux .xlsx et .csv sont acceptés ici (les exports "
+                           "SIECLE .xml et .zip se déposent dans les autres pages).",
+    "source_changed": "Établissement {uaj} : source changée en « {label} ». Les prochaines "
+                      "importations n'accepteront que ces fichiers-là.",
+    "source_unconfirmed": "Cochez la case de confirmation pour changer la source.",
     "wrong_slot": "ce fichier contient l'{found}, alors qu'on attend ici l'{needed}.",
     "too_large": "Fichier trop volumineux : la taille maximale acceptée est de {limit} Mo.",
     "plan_unknown": "Cet aperçu n'existe plus. Relancez l'analyse des fichiers.",
@@ -91,6 +102,7 @@ MESSAGES: dict[str, str] = {
     "job_started": "Importation lancée.",
     "import_failed": "L'importation a échoué : {error}",
     "run_unknown": "Importation introuvable dans l'historique.",
+    "class_unknown": "Aucun compte de la classe « {code} » dans cette importation.",
     "person_unknown": "Élève introuvable : impossible de réinitialiser son mot de passe.",
     "password_reset": "Mot de passe réinitialisé pour {name} : « {password} » "
     "(changement obligatoire à la prochaine connexion).",

@@ -12,16 +12,16 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cpro_siecle_plugin"
 #: Layers, bottom to top; a module may import only from its own layer or below.
 LAYERS: list[set[str]] = [
     {"errors", "domain", "config", "collation"},
-    {"siecle", "sync", "adapters"},
+    {"siecle", "tableur", "sync", "adapters"},
     {"reports", "runner"},
     {"store"},
     {"service"},
-    {"extension", "admin", "cli", "demo", "messages"},
+    {"extension", "admin", "cli", "demo", "messages", "worker"},
 ]
 
 #: The functional core (parse, analyse, plan) and the report renderers over its values.
 #: No framework, no network, no database.
-CORE = ("siecle", "sync", "reports", "domain", "errors", "config", "collation")
+CORE = ("siecle", "tableur", "sync", "reports", "domain", "errors", "config", "collation")
 FORBIDDEN_IN_CORE = {"flask", "flask_admin", "flask_wtf", "requests", "sqlalchemy", "alembic",
                      "celery", "redis", "werkzeug", "jinja2"}
 #: Test doubles live under tests/, never in the shipped package.
@@ -101,7 +101,7 @@ def test_only_the_xml_module_imports_lxml() -> None:
 def test_architecture_checks_see_the_whole_core() -> None:
     """The checks above really cover the core packages (a moved folder would empty them)."""
     core = {p.relative_to(PACKAGE).parts[0] for p in _core_modules()}
-    assert {"siecle", "sync", "reports", "domain.py", "errors.py", "config.py"} <= core
+    assert {"siecle", "tableur", "sync", "reports", "domain.py", "errors.py", "config.py"} <= core
 
 
 def test_sync_holds_only_the_pure_core() -> None:

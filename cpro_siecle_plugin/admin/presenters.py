@@ -7,6 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from ..collation import class_key
+from ..domain import SOURCE_LABELS
 from ..errors import Problem
 from ..messages import ACTION_LABELS, DONE_LABELS, FUNCTION_LABELS, HOST_LABELS
 from ..reports.pdf import CHANGE_LABELS
@@ -22,13 +24,14 @@ from ..sync.plan import (
     RemoveMember,
     SuspendUser,
 )
-from ..sync.state import Population
+from ..sync.state import Population, cohort_code
 
 #: Summary keys of the analysis, with their French labels, in display order.
 SUMMARY_LABELS = {
     "uaj": "Établissement (UAJ)",
     "school_name": "Nom",
     "year": "Année scolaire",
+    "source": "Source des fichiers",
     "divisions": "Classes",
     "groups": "Groupes",
     "teachers": "Enseignants",
@@ -75,6 +78,7 @@ def unassigned_last(by_class: dict[str, Any]) -> dict[str, Any]:
 def summary_rows(summary: dict[str, Any]) -> list[tuple[str, Any]]:
     """The analysis summary as (label, value) rows, without empty or zero figures."""
     values = dict(summary)
+    values["source"] = SOURCE_LABELS.get(values.get("source") or "", values.get("source"))
     if isinstance(values.get("year"), int):
         values["year"] = f"{values['year']}-{values['year'] + 1}"
     return [
@@ -118,8 +122,8 @@ def _names(plan: Plan, known: dict[str, str] | None) -> dict[str, str]:
 
 
 def _cohort_label(key: str) -> str:
-    code = key.split(":", 1)[-1]
-    return f"{code.removesuffix(':ens')} (enseignants)" if code.endswith(":ens") else code
+    code, teachers = cohort_code(key)
+    return f"{code} (enseignants)" if teachers else code
 
 
 def _member_changes(plan: Plan, names: dict[str, str]) -> list[dict[str, Any]]:
@@ -212,7 +216,7 @@ def report_sections(report: Report) -> dict[str, Any]:
     for line in report.students:
         classes[line.division or "sans classe"].append(line)
     return {
-        "classes": sorted(classes.items()),
+        "classes": sorted(classes.items(), key=lambda item: class_key(item[0])),
         "changes": [
             (label, report.of_change(kind))
             for kind, label in CHANGE_LABELS.items()

@@ -18,7 +18,7 @@ from ..adapters.base import HostAdapter
 from ..config import PREFIX, Settings
 from ..errors import PlanError
 from ..messages import msg
-from ..runner.jobs import JobRunner
+from ..runner.jobs import Jobs
 from ..service import SiecleService
 from ..store.ledger import Ledger
 from ..sync.safety import enforce
@@ -50,7 +50,7 @@ class PluginState:
     ledger: Ledger
     host: HostAdapter
     service: SiecleService
-    jobs: JobRunner
+    jobs: Jobs
     plugin: Hooks
 
     def is_admin(self) -> bool:
@@ -69,7 +69,7 @@ class PluginState:
         return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%d/%m/%Y %H:%M")
 
     def start_import(self, plan_id: str, checksum: str, user: str, force: bool) -> str:
-        """Check the previewed plan, then apply it in the background.
+        """Check the previewed plan, then enqueue it (a runner applies it).
 
         :raises PlanError: unknown plan; ``ChecksumMismatchError``: ``checksum`` is not
             the stored plan's.
@@ -80,8 +80,5 @@ class PluginState:
             raise PlanError(msg("plan_unknown"))
         number = int(plan_id)
         enforce(self.ledger.get_plan(number, expected_checksum=checksum), force)
-
-        def work(progress: Callable[[int, int], None]) -> Any:
-            return self.service.apply(number, checksum, user, force=force, progress=progress)
-
-        return self.jobs.start(work, user)
+        uaj = self.ledger.plan_record(number).uaj
+        return self.jobs.submit(uaj, number, checksum, user, force)

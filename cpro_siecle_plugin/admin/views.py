@@ -169,11 +169,12 @@ class ImportView(PluginView):
         if status is None:
             flash(msg("job_unknown"), "warning")
             return redirect(self.get_url("cpro_siecle_history.index"))
-        return self.render("cpro_siecle/progress.html", job=status)
+        return self.render("cpro_siecle/progress.html", job=status.to_data())
 
     @expose("/<job_id>/status")
     def status(self, job_id: str) -> Any:
-        status = self.state.jobs.status(job_id) or abort(404)
+        job = self.state.jobs.status(job_id) or abort(404)
+        status = job.to_data()
         if status["state"] == "done":
             status["report_url"] = self.get_url(
                 "cpro_siecle_history.report", run_id=status["run_id"]

@@ -1,121 +1,179 @@
-"""Background imports: one thread per import, progress kept in memory for the status endpoint.
+"""The job engine's interface: an import is enqueued, run by a runner, followed in the ledger.
 
-The web request that confirms an import only starts a job and redirects to its progress
-page; the page polls :meth:`JobRunner.status` (as JSON), so it survives a reload. Jobs live
-as long as the process: after a restart the history page still has every finished run.
+The web request that confirms an import only records a job and hands an
+:class:`ImportRequest` to a :class:`Runner`; it never runs the import. Whoever runs it
+(a thread of the same process with :class:`InProcessRunner`, a Celery worker with
+:class:`~cpro_siecle_plugin.runner.celery.CeleryRunner`) calls :func:`execute`, which writes
+phase, progress, result and errors to a :class:`JobStore` — the ledger in production. So any
+web worker shows the same progress, a reload shows it again, and restarting a web worker
+does not touch an import a Celery worker is running.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
 
 from ..errors import SiecleError
 
 log = logging.getLogger(__name__)
 
-#: What a job runs: it receives a ``progress(done, total)`` callback and returns a run id
-#: (or an object with ``run_id`` and ``error`` attributes, such as ``ApplyOutcome``).
-Work = Callable[[Callable[[int, int], None]], Any]
+#: Seconds between two progress writes to the store (the last one is always written).
+PROGRESS_EVERY = 0.5
+
+#: Generic French message of a crashed job (the exception stays in the server's log).
+CRASHED = "erreur interne, voir le journal du serveur"
 
 
-@dataclass
-class Job:
-    """The state of one import, as the status endpoint shows it."""
+@dataclass(frozen=True)
+class ImportRequest:
+    """What an import job runs: apply stored plan ``plan_id`` as previewed (``checksum``)."""
 
-    id: str
+    job_id: str
+    plan_id: int
+    checksum: str
     user: str
-    state: str = "running"  # running | done | failed
-    done: int = 0
-    total: int = 0
-    run_id: Any = None
-    error: str | None = None
-    warning: str | None = None  # the run ended early or with failures; its report says more
-    thread: threading.Thread | None = field(default=None, repr=False)
+    force: bool = False
 
     def to_data(self) -> dict[str, Any]:
-        """JSON-able view of the job, with the percentage done."""
-        data: dict[str, Any] = {
-            f.name: getattr(self, f.name) for f in fields(self) if f.name != "thread"
-        }
-        data["percent"] = (
-            100
-            if self.state == "done"
-            else (int(100 * self.done / self.total) if self.total else 0)
-        )
-        return data
+        """JSON-able form, for a message broker."""
+        return asdict(self)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ImportRequest:
+        """Inverse of :meth:`to_data`."""
+        return cls(str(data["job_id"]), int(data["plan_id"]), str(data["checksum"]),
+                   str(data["user"]), bool(data.get("force")))
 
 
-class JobRunner:
-    """Runs imports in daemon threads and remembers their progress (thread-safe)."""
+@dataclass(frozen=True)
+class JobStatus:
+    """One job as the progress page shows it.
 
-    def __init__(self) -> None:
-        self._jobs: dict[str, Job] = {}
-        self._lock = threading.Lock()
+    ``state`` is ``running`` (``phase`` ``queued`` then ``applying``), ``done`` or
+    ``failed``; ``warning`` says a done run ended early or with refusals.
+    """
 
-    def start(self, work: Work, user: str) -> str:
-        """Start ``work`` in a thread.
+    id: str
+    uaj: str
+    user: str
+    state: str = "running"
+    phase: str = "queued"
+    done: int = 0
+    total: int = 0
+    run_id: int | None = None
+    error: str | None = None
+    warning: str | None = None
 
-        :param work: the import to run; gets a progress callback, returns a run id.
-        :param user: who started it (shown on the progress page).
-        :returns: the job id, for :meth:`status`.
-        """
-        job = Job(id=uuid.uuid4().hex, user=user)
-        job.thread = threading.Thread(
-            target=self._run, args=(job, work), daemon=True, name=f"cpro-siecle-import-{job.id[:8]}"
-        )
-        with self._lock:
-            self._jobs[job.id] = job
-        job.thread.start()
-        return job.id
+    @property
+    def percent(self) -> int:
+        if self.state == "done":
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
 
-    def _run(self, job: Job, work: Work) -> None:
-        def progress(done: int, total: int) -> None:
-            with self._lock:
-                job.done, job.total = done, total
+    def to_data(self) -> dict[str, Any]:
+        """JSON-able view, with the percentage done."""
+        return {**asdict(self), "percent": self.percent}
 
-        try:
-            result = work(progress)
-        except SiecleError as exc:
-            self._finish(job, "failed", error=str(exc))
-        except Exception:  # a bug must not leave the page spinning forever
-            log.exception("import job %s crashed", job.id)
-            self._finish(job, "failed", error="erreur interne, voir le journal du serveur")
-        else:
-            # ``result`` is a run id, or an outcome carrying ``run_id`` and maybe ``error``.
-            self._finish(
-                job,
-                "done",
-                run_id=getattr(result, "run_id", result),
-                warning=getattr(result, "error", None),
-            )
 
-    def _finish(
-        self,
-        job: Job,
-        state: str,
-        *,
-        run_id: Any = None,
-        error: str | None = None,
-        warning: str | None = None,
-    ) -> None:
-        with self._lock:
-            job.state, job.run_id, job.error, job.warning = state, run_id, error, warning
+class JobStore(Protocol):
+    """Where jobs live (the ledger); every method is safe across processes."""
 
-    def status(self, job_id: str) -> dict[str, Any] | None:
-        """The job's state as plain data, or ``None`` when the job is unknown."""
-        with self._lock:
-            job = self._jobs.get(job_id)
-            return job.to_data() if job else None
+    def create_job(self, job_id: str, uaj: str, plan_id: int, user: str) -> None:
+        """Record a new job, queued."""
 
-    def wait(self, job_id: str, timeout: float | None = None) -> dict[str, Any] | None:
-        """Block until the job ends (used by tests and the CLI), then return its status."""
-        with self._lock:
-            job = self._jobs.get(job_id)
-        if job and job.thread:
-            job.thread.join(timeout)
-        return self.status(job_id)
+    def update_job(self, job_id: str, **values: Any) -> None:
+        """Change some of a job's fields (``state``, ``phase``, ``done``, ``total``...)."""
+
+    def job(self, job_id: str) -> JobStatus | None:
+        """The job, or ``None`` when unknown."""
+
+
+class Runner(Protocol):
+    """Something that runs an :class:`ImportRequest` somewhere, soon."""
+
+    def submit(self, request: ImportRequest) -> None:
+        """Hand the request over; returns at once."""
+
+
+#: Applies a request; gets a ``progress(done, total)`` callback; returns an outcome with
+#: ``run_id`` and ``error`` attributes (``ApplyOutcome``).
+Apply = Callable[[ImportRequest, Callable[[int, int], None]], Any]
+
+
+def execute(request: ImportRequest, apply: Apply, store: JobStore) -> None:
+    """Run one import job, writing its phase, progress and result to ``store``.
+
+    Never raises: a plugin error ends the job with its French message, anything else with
+    :data:`CRASHED` (and the traceback in the log).
+    """
+    store.update_job(request.job_id, state="running", phase="applying", error=None)
+    last = 0.0
+
+    def progress(done: int, total: int) -> None:
+        nonlocal last
+        if time.monotonic() - last >= PROGRESS_EVERY or done >= total:
+            last = time.monotonic()
+            store.update_job(request.job_id, done=done, total=total)
+
+    try:
+        outcome = apply(request, progress)
+    except SiecleError as exc:
+        store.update_job(request.job_id, state="failed", phase="finished", error=str(exc))
+    except Exception:  # a bug must not leave the page spinning forever
+        log.exception("import job %s crashed", request.job_id)
+        store.update_job(request.job_id, state="failed", phase="finished", error=CRASHED)
+    else:
+        store.update_job(request.job_id, state="done", phase="finished",
+                         run_id=getattr(outcome, "run_id", None),
+                         warning=getattr(outcome, "error", None))
+
+
+class InProcessRunner:
+    """Runs each request in a daemon thread of this process (the demo's and the tests').
+
+    :param apply: what runs a request (see :data:`Apply`).
+    :param store: where the jobs' state is written.
+    """
+
+    def __init__(self, apply: Apply, store: JobStore) -> None:
+        self._apply = apply
+        self._store = store
+
+    def submit(self, request: ImportRequest) -> None:
+        thread = threading.Thread(target=execute, args=(request, self._apply, self._store),
+                                  daemon=True, name=f"cpro-siecle-import-{request.job_id[:8]}")
+        thread.start()
+
+
+class Jobs:
+    """What the pages use: enqueue an import, read a job's state, wait for its end."""
+
+    def __init__(self, store: JobStore, runner: Runner) -> None:
+        self.store = store
+        self.runner = runner
+
+    def submit(self, uaj: str, plan_id: int, checksum: str, user: str, force: bool) -> str:
+        """Record a queued job and hand it to the runner; returns the job id."""
+        request = ImportRequest(uuid.uuid4().hex, plan_id, checksum, user, force)
+        self.store.create_job(request.job_id, uaj, plan_id, user)
+        self.runner.submit(request)
+        return request.job_id
+
+    def status(self, job_id: str) -> JobStatus | None:
+        """The job's state, or ``None`` when unknown."""
+        return self.store.job(job_id)
+
+    def wait(self, job_id: str, timeout: float = 60.0) -> JobStatus | None:
+        """Poll until the job ends or ``timeout`` seconds pass (tests, the CLI)."""
+        deadline = time.monotonic() + timeout
+        status = self.status(job_id)
+        while status is not None and status.state == "running" and time.monotonic() < deadline:
+            time.sleep(0.05)
+            status = self.status(job_id)
+        return status

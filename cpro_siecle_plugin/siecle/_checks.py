@@ -82,7 +82,8 @@ def check_duplicates(items: Iterable[T], key: Callable[[T], str | None],
 
 
 def check_structures(eleves: ElevesExport, structures: Sequence[Structure], today: date,
-                     origin: str) -> list[Problem]:
+                     origin: str, hint: str = "importez d'abord le fichier STS à jour"
+                     ) -> list[Problem]:
     """Divisions and groups of present students must be known (one error per unknown code).
 
     :param origin: French phrase naming where codes come from (``du fichier STS``...).
@@ -102,8 +103,8 @@ def check_structures(eleves: ElevesExport, structures: Sequence[Structure], toda
         what = f"groupe « {code} » inconnu" if is_group else f"classe « {code} » inconnue"
         problems.append(Problem(
             "error", "unknown_structure", f"{what} {origin} ({len(students)} élève(s), dont "
-            f"{students[0].last_name} {students[0].first_name}) : importez d'abord le fichier "
-            "STS à jour", eleves.filename, _line(students[0].source)))
+            f"{students[0].last_name} {students[0].first_name}) : {hint}", eleves.filename,
+            _line(students[0].source)))
     return problems
 
 
@@ -116,12 +117,15 @@ def check_no_division(eleves: ElevesExport, today: date) -> list[Problem]:
     ]
 
 
-def check_links(responsables: ResponsablesExport, eleves: ElevesExport) -> list[Problem]:
-    """A warning for each link to a student absent from the students file."""
+def check_links(responsables: ResponsablesExport, eleves: ElevesExport,
+                severity: str = "warning") -> list[Problem]:
+    """A problem (a warning unless ``severity`` says) for each link to a student absent from
+    the students file."""
     known = {s.eleve_id for s in eleves.students}
+    ignored = " : lien ignoré" if severity == "warning" else ""
     return [
-        Problem("warning", "unknown_student", f"lien du responsable {link.personne_id} vers "
-                f"l'élève {link.eleve_id}, absent du fichier des élèves : lien ignoré",
+        Problem(severity, "unknown_student", f"lien du responsable {link.personne_id} vers "
+                f"l'élève {link.eleve_id}, absent du fichier des élèves{ignored}",
                 responsables.filename, _line(link.source))
         for link in responsables.links if link.eleve_id not in known
     ]

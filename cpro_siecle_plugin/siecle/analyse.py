@@ -17,6 +17,8 @@ from typing import Any, BinaryIO
 
 from ..config import Settings
 from ..domain import (
+    SOURCE_SHEETS,
+    SOURCE_SIECLE,
     ElevesExport,
     ExportKind,
     ResponsablesExport,
@@ -37,6 +39,19 @@ _READERS: dict[ExportKind, Callable[[BinaryIO, str], tuple[Any, list[Problem]]]]
     ExportKind.STS: read_sts, ExportKind.ELEVES: read_eleves,
     ExportKind.RESPONSABLES: read_responsables,
 }
+
+
+@dataclass(frozen=True)
+class ReadExport:
+    """An export already read by another reader (the « hors SIECLE » tables).
+
+    :ivar label: name of the file (or sheets) for messages.
+    :ivar export: an ``StsExport``, ``ElevesExport`` or ``ResponsablesExport``.
+    """
+
+    kind: ExportKind
+    label: str
+    export: Any
 
 
 @dataclass(frozen=True)
@@ -123,40 +138,64 @@ def _structures(sts: StsExport | None, eleves: ElevesExport | None,
 
 def _cross_checks(sts: StsExport | None, eleves: ElevesExport | None,
                   resp: ResponsablesExport | None, structures: Sequence[Structure],
-                  today: date, has_sts_import: bool) -> list[Problem]:
+                  today: date, has_sts_import: bool, source: str = SOURCE_SIECLE
+                  ) -> list[Problem]:
+    words = _WORDS[source]
     problems: list[Problem] = []
     if sts is not None:
         problems += _checks.check_duplicates(sts.staff, lambda s: s.sts_id, lambda s: s.source,
-                                             "identifiant de personnel (INDIVIDU ID)")
+                                             words["staff_id"])
         problems += _checks.check_duplicates(sts.structures, lambda s: s.code,
                                              lambda s: s.source, "code de classe ou de groupe")
     elif (eleves or resp) and not has_sts_import:
         label = (eleves or resp).filename  # type: ignore[union-attr]
-        problems.append(Problem("error", "sts_first", "aucun import STS pour cet établissement :"
-                                " importez d'abord le fichier STS (sts_emp) avant les élèves "
-                                "et les responsables", label))
+        problems.append(Problem("error", "sts_first", words["sts_first"], label))
     if eleves is not None:
         problems += _checks.check_duplicates(eleves.students, lambda s: s.eleve_id,
-                                             lambda s: s.source, "identifiant ELEVE_ID")
+                                             lambda s: s.source, words["student_id"])
         problems += _checks.check_duplicates(eleves.students, lambda s: s.ine,
-                                             lambda s: s.source, "INE (ID_NATIONAL)")
+                                             lambda s: s.source, words["ine"])
         if sts is not None or has_sts_import:
-            origin = "du fichier STS" if sts is not None else "du dernier import STS"
-            problems += _checks.check_structures(eleves, structures, today, origin)
+            origin = words["origin"] if sts is not None else words["past_origin"]
+            problems += _checks.check_structures(eleves, structures, today, origin,
+                                                 words["structures_hint"])
         problems += _checks.check_no_division(eleves, today)
     if resp is not None:
         problems += _checks.check_duplicates(resp.guardians, lambda g: g.personne_id,
-                                             lambda g: g.source, "identifiant PERSONNE_ID")
+                                             lambda g: g.source, words["guardian_id"])
         if eleves is not None:
-            problems += _checks.check_links(resp, eleves)
+            problems += _checks.check_links(resp, eleves, words["links_severity"])
     return problems
+
+
+#: Wording of the cross-file checks by source (the SIECLE exports or the school's tables).
+_WORDS = {
+    SOURCE_SIECLE: {
+        "sts_first": "aucun import STS pour cet établissement : importez d'abord le fichier STS "
+                     "(sts_emp) avant les élèves et les responsables",
+        "origin": "du fichier STS", "past_origin": "du dernier import STS",
+        "structures_hint": "importez d'abord le fichier STS à jour", "links_severity": "warning",
+        "staff_id": "identifiant de personnel (INDIVIDU ID)", "student_id": "identifiant ELEVE_ID",
+        "guardian_id": "identifiant PERSONNE_ID", "ine": "INE (ID_NATIONAL)",
+    },
+    SOURCE_SHEETS: {
+        "sts_first": "aucune table des classes et des personnels importée pour cet "
+                     "établissement : importez-les d'abord (ou en même temps)",
+        "origin": "de la table des classes", "past_origin": "de la dernière table des classes "
+                                                           "importée",
+        "structures_hint": "ajoutez-la à la table des classes", "links_severity": "warning",
+        "staff_id": "colonne « Identifiant personnel » :", "student_id": "colonne « Identifiant "
+        "élève » :", "guardian_id": "colonne « Identifiant responsable » :",
+        "ine": "colonne « INE » :",
+    },
+}
 
 
 def _count(staff: Sequence[Staff], role: StaffRole) -> int:
     return sum(1 for s in staff if s.role is role)
 
 
-def _summary(uaj: str | None, year: int | None, sources: dict[ExportKind, XmlSource],
+def _summary(uaj: str | None, year: int | None, labels: Sequence[str],
              exports: dict[ExportKind, Any], structures: Sequence[Structure], today: date,
              problems: Sequence[Problem]) -> dict[str, Any]:
     sts: StsExport | None = exports.get(ExportKind.STS)
@@ -170,7 +209,7 @@ def _summary(uaj: str | None, year: int | None, sources: dict[ExportKind, XmlSou
     errors = sum(1 for p in problems if p.is_error)
     return {
         "uaj": uaj, "year": year, "school_name": sts.school.name if sts else None,
-        "files": [s.label for s in sources.values()],
+        "files": list(labels),
         "divisions": sum(1 for s in structures if not s.is_group),
         "groups": sum(1 for s in structures if s.is_group),
         "teachers": _count(staff, StaffRole.TEACHER), "heads": _count(staff, StaffRole.HEAD),
@@ -194,6 +233,8 @@ def analyse_files(
     known_structures: Collection[str | Structure] = (), has_sts_import: bool = True,
     expected: Collection[ExportKind] | None = None,
     past_sts: PastSts | None = None,
+    preread: Sequence[ReadExport] = (), preread_problems: Sequence[Problem] = (),
+    source: str = SOURCE_SIECLE,
 ) -> Analysis:
     """Read the files of one import, check them together and join them into a ``Snapshot``.
 
@@ -206,28 +247,32 @@ def analyse_files(
     :param past_sts: asked once the files' UAJ is known, when no STS file is given, for that
         school's last STS import (``None``: never imported); it then replaces
         ``known_structures`` and ``has_sts_import``, so the files are read only once.
+    :param preread: exports read by another reader, checked and joined like the XML ones;
+        ``preread_problems`` are what that reader found, ``source`` the snapshot's source.
     :raises InputError: a file cannot be read at all (see :func:`.archive.read_sources`).
     """
     sources = _sources(files, settings, expected)
-    exports: dict[ExportKind, Any] = {}
-    problems: list[Problem] = []
-    if not sources:
+    exports: dict[ExportKind, Any] = {r.kind: r.export for r in preread}
+    labels = {**{r.kind: r.label for r in preread}, **{k: s.label for k, s in sources.items()}}
+    problems: list[Problem] = list(preread_problems)
+    if not sources and not preread:
         problems.append(Problem("error", "no_file", "aucun fichier à analyser"))
-    for kind, source in sources.items():
-        exports[kind], found = _read(source)
+    for kind, xml in sources.items():
+        exports[kind], found = _read(xml)
         problems += found
     sts, eleves = exports.get(ExportKind.STS), exports.get(ExportKind.ELEVES)
     resp = exports.get(ExportKind.RESPONSABLES)
     uaj, year, school_problems = _checks.check_schools(
-        [(sources[k].label, e.school) for k, e in exports.items()])
+        [(labels[k], e.school) for k, e in exports.items()])
     if sts is None and uaj and past_sts is not None:
         known_structures, has_sts_import = past_sts(uaj) or ((), False)
     structures = _structures(sts, eleves, known_structures)
     problems = school_problems + problems
-    problems += _cross_checks(sts, eleves, resp, structures, today, has_sts_import)
+    problems += _cross_checks(sts, eleves, resp, structures, today, has_sts_import, source)
     problems.sort(key=lambda p: (p.file or "", p.line or 0))
-    summary = _summary(uaj, year, sources, exports, structures, today, problems)
+    summary = _summary(uaj, year, list(labels.values()), exports, structures, today, problems)
+    summary["source"] = source
     snapshot = None
     if uaj and not any(p.is_error for p in problems):
-        snapshot = Snapshot(uaj, year, sts, eleves, resp, structures)
+        snapshot = Snapshot(uaj, year, sts, eleves, resp, structures, source)
     return Analysis(snapshot, tuple(problems), summary)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import zipfile
 import zlib
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -110,12 +110,14 @@ def _unsafe_name(name: str) -> bool:
     return pure.is_absolute() or ".." in pure.parts or (len(name) > 1 and name[1] == ":")
 
 
-def _xml_members(archive: zipfile.ZipFile, label: str, settings: Settings) -> list[zipfile.ZipInfo]:
-    """The members to read, after the checks that the central directory allows."""
+def _checked_members(archive: zipfile.ZipFile, label: str, settings: Settings,
+                     max_members: int | None = None) -> list[zipfile.ZipInfo]:
+    """The members, after the checks that the central directory allows."""
     members = [info for info in archive.infolist() if not info.is_dir()]
-    if len(members) > settings.zip_max_members:
+    most = max_members or settings.zip_max_members
+    if len(members) > most:
         raise ArchiveError(label, f"l'archive contient {len(members)} fichiers, au-delà du "
-                                  f"maximum autorisé ({settings.zip_max_members})")
+                                  f"maximum autorisé ({most})")
     for info in members:
         if _unsafe_name(info.filename):
             raise ArchiveError(label, f"nom de fichier dangereux dans l'archive : "
@@ -128,6 +130,12 @@ def _xml_members(archive: zipfile.ZipFile, label: str, settings: Settings) -> li
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > _RATIO_FLOOR and ratio > settings.zip_max_ratio:
             raise ArchiveError(label, _too_compressed(ratio, settings))
+    return members
+
+
+def _xml_members(archive: zipfile.ZipFile, label: str, settings: Settings) -> list[zipfile.ZipInfo]:
+    """The XML members to read, after the checks that the central directory allows."""
+    members = _checked_members(archive, label, settings)
     wanted = [i for i in members if i.filename.lower().endswith(".xml")
               and not PurePosixPath(i.filename).name.startswith("._")
               and "__MACOSX" not in i.filename]
@@ -167,7 +175,36 @@ def _open_document(file: InputFile, member: str | None, settings: Settings) -> I
             yield _LimitedReader(raw, label, info.compress_size, settings)  # type: ignore[misc]
 
 
-def _check_size(file: InputFile, settings: Settings) -> None:
+def check_zip(file: InputFile, settings: Settings, max_members: int | None = None,
+              scan: Callable[[str, bytes], None] | None = None) -> list[str]:
+    """Check a zip against the limits, decompressing every member (bytes counted as they
+    come out), before any other library opens it (an XLSX workbook is a zip).
+
+    :param max_members: members allowed, instead of ``settings.zip_max_members``.
+    :param scan: called with each member's name and each chunk of its bytes, in order (it
+        may raise to refuse the file).
+    :returns: the names of the members.
+    :raises InputError: empty or too big a file.
+    :raises ArchiveError: truncated zip, bomb, dangerous names, too many members.
+    """
+    check_size(file, settings)
+    names = []
+    with _zip(file) as archive:
+        total = 0
+        for info in _checked_members(archive, file.name, settings, max_members):
+            names.append(info.filename)
+            with _open_document(file, info.filename, settings) as stream:
+                while chunk := stream.read(256 * 1024):
+                    total += len(chunk)
+                    if total > settings.zip_max_uncompressed:
+                        raise ArchiveError(file.name, _too_big(settings))
+                    if scan is not None:
+                        scan(info.filename, chunk)
+    return names
+
+
+def check_size(file: InputFile, settings: Settings) -> None:
+    """:raises InputError: the file is missing, empty or bigger than the upload limit."""
     try:
         size = file.path.stat().st_size
     except OSError:
@@ -200,7 +237,7 @@ def read_sources(
     :raises XmlError: malformed XML, DTD/entities, unknown root element.
     :raises WrongSlotError: a document of another export than ``expected``.
     """
-    _check_size(file, settings)
+    check_size(file, settings)
     try:
         zipped = is_zip(file.path)
     except OSError as exc:

@@ -23,10 +23,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
+from ..adapters.base import HostIdentity
 from ..errors import ChecksumMismatchError, PlanError
 from ..sync.plan import Plan
 from ..sync.state import LedgerState
+from . import hosts as _hosts
 from . import people as _people
+from .jobs import LedgerJobs
 from .journal import LedgerJournal, now
 from .locks import STALE_AFTER, school_lock
 from .migrate import make_engine, upgrade
@@ -48,6 +51,8 @@ class Ledger:
         self.engine = make_engine(url)
         upgrade(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        #: Import jobs (phase, progress, result), shared by every process.
+        self.jobs = LedgerJobs(self.sessions)
 
     def __repr__(self) -> str:
         return f"Ledger({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -90,6 +95,22 @@ class Ledger:
         """A number that changes whenever an import is applied to ``uaj``."""
         school = self.school(uaj)
         return school.version if school else 0
+
+    def set_source(self, uaj: str, source: str) -> None:
+        """Record where the school's files come from (``siecle`` or ``hors-siecle``); an
+        explicit act of the admin. A school never imported is recorded with that source."""
+        with self.sessions.begin() as s:
+            school = s.get(SchoolRow, uaj)
+            if school is None:
+                s.add(SchoolRow(uaj=uaj, has_sts_import=False, version=0, source=source))
+            else:
+                school.source = source
+
+    def schools(self) -> list[SchoolRecord]:
+        """Every school of the ledger, by UAJ."""
+        with self.sessions() as s:
+            uajs = list(s.scalars(select(SchoolRow.uaj).order_by(SchoolRow.uaj)))
+            return [r for u in uajs if (r := _people.school_record(s, u)) is not None]
 
     def structures(self, uaj: str | None = None) -> dict[str, tuple[str, bool]]:
         """Divisions and groups of the school's last STS import: code → (label, is_group)."""
@@ -171,8 +192,9 @@ class Ledger:
         record = self.plan_record(plan_id)
         with self.sessions.begin() as s:
             school = s.get(SchoolRow, record.uaj)
-            if school is None:
-                school = SchoolRow(uaj=record.uaj, has_sts_import=False, version=0)
+            if school is None:  # a new school takes the source of its first import
+                school = SchoolRow(uaj=record.uaj, has_sts_import=False, version=0,
+                                   source=record.extra.get("source", "siecle"))
                 s.add(school)
                 s.flush()
             if school.version != record.state_version and school.version_plan_id != plan_id:
@@ -182,6 +204,29 @@ class Ledger:
                 school.version += 1
                 school.version_plan_id = plan_id
             s.execute(update(PlanRow).where(PlanRow.id == plan_id).values(status="applying"))
+
+    # -- host identity (store/hosts.py) -----------------------------------------------------
+
+    def host_binding(self, uaj: str) -> HostIdentity | None:
+        """The host the school's ids belong to, or ``None`` when none was recorded."""
+        with self.sessions() as s:
+            return _hosts.binding(s, uaj)
+
+    def bind_host(self, uaj: str, identity: HostIdentity) -> None:
+        """Record the host the school's ids belong to."""
+        with self.sessions.begin() as s:
+            _hosts.bind(s, uaj, identity)
+
+    def has_host_ids(self, uaj: str) -> bool:
+        """Whether the ledger holds host ids for the school."""
+        with self.sessions() as s:
+            return _hosts.has_host_ids(s, uaj)
+
+    def rematch(self, uaj: str, people: Mapping[str, tuple[int, bool] | None],
+                cohorts: Mapping[str, int | None], identity: HostIdentity) -> None:
+        """Re-match the school on a host by idnumber (see :func:`.hosts.rematch`)."""
+        with self.sessions.begin() as s:
+            _hosts.rematch(s, uaj, people, cohorts, identity)
 
     # -- runs -------------------------------------------------------------------------------
 

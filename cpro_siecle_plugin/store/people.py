@@ -63,7 +63,7 @@ def school_record(s: Session, uaj: str) -> SchoolRecord | None:
     codes = s.scalars(select(StructureRow.code).where(StructureRow.uaj == uaj)
                       .order_by(StructureRow.code))
     return SchoolRecord(row.uaj, row.name, row.last_year, row.has_sts_import, row.version,
-                        row.version_plan_id, tuple(codes))
+                        row.version_plan_id, tuple(codes), row.source)
 
 
 def structures(s: Session, uaj: str | None) -> dict[str, tuple[str, bool]]:

@@ -18,6 +18,7 @@ class SchoolRecord:
     version: int = 0
     version_plan_id: int | None = None
     structures: tuple[str, ...] = ()
+    source: str = "siecle"
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,8 @@ class SchoolRow(Base):
     has_sts_import: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=0)
     version_plan_id: Mapped[int | None] = mapped_column(Integer)
+    #: ``siecle`` or ``hors-siecle``: the files the school imports (changed explicitly only).
+    source: Mapped[str] = mapped_column(String(12), default="siecle", server_default="siecle")
 
 
 class StructureRow(Base):
@@ -168,3 +170,33 @@ class SecretRow(Base):
     __tablename__ = "secrets"
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class JobRow(Base):
+    """An import job: queued, applying, then done or failed; the progress page reads it."""
+
+    __tablename__ = "jobs"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    uaj: Mapped[str] = mapped_column(String(16), index=True)
+    plan_id: Mapped[int] = mapped_column(Integer)
+    user: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(10))
+    phase: Mapped[str] = mapped_column(String(20))
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    warning: Mapped[str | None] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(DateTime)
+    updated: Mapped[datetime] = mapped_column(DateTime)
+
+
+class HostBindingRow(Base):
+    """Which host a school's ids in the ledger belong to (see ``store/hosts.py``)."""
+
+    __tablename__ = "host_bindings"
+    uaj: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    url: Mapped[str] = mapped_column(String(300))
+    site: Mapped[str] = mapped_column(String(120))
+    since: Mapped[datetime] = mapped_column(DateTime)

@@ -32,7 +32,7 @@ from .plan import (
     UnlinkGuardian,
     sort_actions,
 )
-from .safety import assess, is_year_change
+from .safety import assess, expected_leavers, is_year_change
 from .state import KnownPerson, LedgerState, Population, cohort_key, host_idnumber
 
 _SOURCES = ("sts", "eleves", "responsables")
@@ -264,5 +264,6 @@ def compute_plan(snapshot: Snapshot, state: LedgerState, today: date, settings: 
     meta = _meta(snapshot, state, today, settings)
     meta["warnings"] = [*desired.warnings, *cohort_warnings, *returner_warnings]
     meta["kept"] = kept
-    meta["brake"] = assess(actions, state, snapshot, settings)
+    expected = expected_leavers(snapshot, state, today)
+    meta["brake"] = assess(actions, state, snapshot, settings, expected)
     return Plan(actions, meta)

@@ -56,9 +56,28 @@ def host_idnumber(key: str) -> str:
     return f"cpro:{key}"
 
 
+#: Suffix of a teachers' cohort key. No code can end a key with it: see :func:`cohort_key`.
+TEACHERS_SUFFIX = ":ens"
+
+
 def cohort_key(uaj: str, code: str, teachers: bool = False) -> str:
-    """Stable key of a division/group cohort; ``teachers`` for its teachers' cohort."""
-    return f"{uaj}:{code}" + (":ens" if teachers else "")
+    """Stable key of a division/group cohort; ``teachers`` for its teachers' cohort.
+
+    The code is written with ``%`` and ``:`` escaped (``%25``, ``%3A``), so a group coded
+    ``2NDE1:ens`` (``{uaj}:2NDE1%3Aens``) never meets the teachers of ``2NDE1``
+    (``{uaj}:2NDE1:ens``). Codes without either sign, i.e. every real STS code, keep the keys
+    they had before escaping existed: ledgers need no migration.
+    """
+    escaped = code.replace("%", "%25").replace(":", "%3A")
+    return f"{uaj}:{escaped}" + (TEACHERS_SUFFIX if teachers else "")
+
+
+def cohort_code(key: str) -> tuple[str, bool]:
+    """The structure code of a cohort key, and whether it is its teachers' cohort."""
+    rest = key.split(":", 1)[-1]
+    teachers = rest.endswith(TEACHERS_SUFFIX)
+    rest = rest.removesuffix(TEACHERS_SUFFIX) if teachers else rest
+    return rest.replace("%3A", ":").replace("%25", "%"), teachers
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,8 @@ class UI:
         response = UI.confirm(client, preview_html, force)
         assert response.status_code == 302, response.get_data(as_text=True)
         job_id = response.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
-        status = get_state(app).jobs.wait(job_id, 60)
+        job = get_state(app).jobs.wait(job_id, 60)
+        status = job.to_data() if job else None
         assert status and status["state"] == "done", status
         return status
 
@@ -152,3 +153,14 @@ class UI:
 @pytest.fixture
 def ui() -> type[UI]:
     return UI
+
+
+@pytest.fixture
+def imported(admin_client: FlaskClient, app: Flask, ui: type[UI]) -> None:
+    """The three sample exports imported (STS first)."""
+    sts = ui.upload(admin_client, ui.STS_URL, {"sts": ui.STS}).get_data(as_text=True)
+    ui.run_import(admin_client, app, sts)
+    files = {"eleves": ui.ELEVES, "responsables": ui.RESPONSABLES}
+    ui.run_import(
+        admin_client, app, ui.upload(admin_client, ui.STUDENTS_URL, files).get_data(as_text=True)
+    )

@@ -1,56 +1,104 @@
-"""The background job runner behind the progress bar."""
+"""The job engine behind the progress bar: jobs enqueued, run, and followed in the ledger."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+
+import pytest
 
 from cpro_siecle_plugin.errors import HostUnavailableError
-from cpro_siecle_plugin.runner.jobs import JobRunner
+from cpro_siecle_plugin.extension import get_state
+from cpro_siecle_plugin.runner.jobs import ImportRequest, InProcessRunner, Jobs, execute
+from cpro_siecle_plugin.store import Ledger
+from cpro_siecle_plugin.store.jobs import LedgerJobs
 
 
-def test_job_reports_progress_then_run_id() -> None:
-    """A job's status shows its progress while it runs, then its run id."""
-    runner, gate, seen = JobRunner(), threading.Event(), threading.Event()
+class Outcome:
+    run_id = 42
+    error = None
 
-    def work(progress):
+
+@pytest.fixture
+def store() -> Iterator[LedgerJobs]:
+    ledger = Ledger("sqlite://")
+    yield ledger.jobs
+    ledger.close()
+
+
+def _request(store: LedgerJobs) -> ImportRequest:
+    store.create_job("j1", "0691234X", 1, "admin")
+    return ImportRequest("j1", 1, "c" * 64, "admin")
+
+
+def test_job_is_queued_then_shows_progress_then_its_run(store: LedgerJobs) -> None:
+    """A job is queued, shows its progress in the ledger while it runs, then its run id."""
+    gate, seen = threading.Event(), threading.Event()
+
+    def apply(request, progress):
         progress(3, 10)
         seen.set()
         gate.wait(5)
         progress(10, 10)
-        return 42
+        return Outcome()
 
-    job_id = runner.start(work, "admin")
+    jobs = Jobs(store, InProcessRunner(apply, store))
+    job_id = jobs.submit("0691234X", 1, "c" * 64, "admin", False)
     seen.wait(5)
-    running = runner.status(job_id)
-    assert running["state"] == "running" and running["percent"] == 30
+    running = jobs.status(job_id)
+    assert running.state == "running" and running.phase == "applying" and running.percent == 30
     gate.set()
-    done = runner.wait(job_id, 5)
-    assert done["state"] == "done" and done["run_id"] == 42 and done["percent"] == 100
+    done = jobs.wait(job_id, 5)
+    assert done.state == "done" and done.run_id == 42 and done.percent == 100
 
 
-def test_failed_job_keeps_the_french_message() -> None:
+def test_failed_job_keeps_the_french_message(store: LedgerJobs) -> None:
     """A plugin error ends the job as failed with its French message."""
-    runner = JobRunner()
-
-    def work(progress):
+    def apply(request, progress):
         raise HostUnavailableError("La plateforme ne répond pas.")
 
-    status = runner.wait(runner.start(work, "admin"), 5)
-    assert status["state"] == "failed" and status["error"] == "La plateforme ne répond pas."
+    execute(_request(store), apply, store)
+    status = store.job("j1")
+    assert status.state == "failed" and status.error == "La plateforme ne répond pas."
 
 
-def test_crashing_job_does_not_leak_the_exception(caplog) -> None:
+def test_crashing_job_does_not_leak_the_exception(store: LedgerJobs, caplog) -> None:
     """An unexpected exception fails the job with a generic message, logged on the server."""
-    runner = JobRunner()
-
-    def work(progress):
+    def apply(request, progress):
         raise ValueError("secret details")
 
-    status = runner.wait(runner.start(work, "admin"), 5)
-    assert status["state"] == "failed" and "secret" not in status["error"]
+    execute(_request(store), apply, store)
+    status = store.job("j1")
+    assert status.state == "failed" and "secret" not in status.error
     assert "crashed" in caplog.text
 
 
-def test_unknown_job_has_no_status() -> None:
+def test_unknown_job_has_no_status(store: LedgerJobs) -> None:
     """An unknown job id gives no status."""
-    assert JobRunner().status("nope") is None
+    assert store.job("nope") is None
+
+
+def test_import_request_round_trips_through_json() -> None:
+    """What a broker carries gives back the same request."""
+    request = ImportRequest("j", 3, "c" * 64, "Mme Admin", True)
+    assert ImportRequest.from_data(request.to_data()) == request
+
+
+def test_two_web_workers_see_one_imports_progress(make_app, ui) -> None:
+    """Two web processes on one ledger: the second shows the progress and the end of an
+    import the first one started (nothing is kept in a process's memory).
+    """
+    first, second = make_app(), make_app()
+    one, two = first.test_client(), second.test_client()
+    for client in (one, two):
+        client.environ_base["HTTP_X_TEST_ADMIN"] = "oui"
+    preview = ui.upload(one, ui.STS_URL, {"sts": ui.STS}).get_data(as_text=True)
+    progress_url = ui.confirm(one, preview).headers["Location"]
+    job_id = progress_url.rstrip("/").rsplit("/", 1)[-1]
+    assert get_state(second).jobs.wait(job_id, 60).state == "done"
+    status = two.get(f"{progress_url}/status").get_json()
+    assert status["state"] == "done" and status["report_url"].endswith(f"/{status['run_id']}")
+    assert "Importation terminée" in two.get(progress_url).get_data(as_text=True)
+
+    get_state(first).ledger.jobs.update_job(job_id, state="running", done=5, total=10)
+    assert two.get(f"{progress_url}/status").get_json()["percent"] == 50

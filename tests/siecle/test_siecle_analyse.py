@@ -44,6 +44,7 @@ def test_samples_summary_and_snapshot() -> None:
         "divisions": 3, "groups": 2, "teachers": 4, "heads": 2, "other_staff": 0,
         "students": 27, "active_students": 25, "leavers": 1, "no_division": 1,
         "guardians": 52, "legal_links": 55, "other_links": 1, "warnings": 2, "errors": 0,
+        "source": "siecle",
     }
     assert _codes(analysis) == [("warning", "no_division"), ("warning", "unknown_student")]
     assert all(p.file and p.line for p in analysis.problems)
