@@ -21,7 +21,7 @@ import click
 
 from . import __version__
 from .config import Settings, settings_from_mapping
-from .errors import SafetyBrakeError, SiecleError
+from .errors import AnalysisError, SafetyBrakeError, SiecleError
 from .siecle.analyse import Analysis
 from .siecle.archive import InputFile
 
@@ -36,8 +36,22 @@ def refusals() -> Iterator[None]:
     try:
         yield
     except SiecleError as exc:
-        click.echo(f"Erreur : {exc}", err=True)
+        click.echo(f"Erreur : {exc}{_confirmation_hint(exc)}", err=True)
         sys.exit(EXIT_REFUSED)
+
+
+#: The flag that gives each confirmation an analysis may ask for.
+CONFIRMATION_FLAGS = {"new_school": "--nouvel-etablissement", "older_year": "--force",
+                      "older_export": "--force"}
+
+
+def _confirmation_hint(exc: SiecleError) -> str:
+    """How to confirm on the command line, when the refusal waits for a confirmation."""
+    codes = {p.code for p in getattr(exc, "problems", ()) if p.needs_confirmation}
+    flags = sorted({CONFIRMATION_FLAGS[c] for c in codes if c in CONFIRMATION_FLAGS})
+    if not flags:
+        return ""
+    return f"\nSi c'est voulu, relancez la même commande avec {' et '.join(flags)}."
 
 
 def cli_settings() -> Settings:
@@ -58,6 +72,18 @@ def _parse_day(_ctx: click.Context, _param: click.Parameter, value: str | None) 
 today_option: Callable[[Any], Any] = click.option(
     "--today", callback=_parse_day, metavar="AAAA-MM-JJ",
     help="Date de référence pour les sorties d'élèves (par défaut : aujourd'hui).")
+
+#: ``--nouvel-etablissement`` and ``--force``: the confirmations an analysis may ask for.
+new_school_option: Callable[[Any], Any] = click.option(
+    "--nouvel-etablissement", "--new-school", "new_school", is_flag=True,
+    help="Confirmer qu'il s'agit d'un établissement jamais importé sur cette plateforme.")
+
+
+def confirmations(new_school: bool, force: bool) -> set[str]:
+    """Codes of the confirmations given on the command line."""
+    out = {"new_school"} if new_school else set()
+    return out | ({"older_year", "older_export"} if force else set())
+
 
 def _existing_ledger(settings: Settings) -> Any:
     """The configured ledger if it already exists (a SQLite file not yet created, or an
@@ -103,7 +129,8 @@ def summary_text(analysis: Analysis) -> str:
         lines.extend(str(p) for p in analysis.problems)
     lines.append("")
     lines.append("Analyse réussie : l'importation est possible." if analysis.ok
-                 else "Importation impossible : corrigez les erreurs ci-dessus.")
+                 else "Importation impossible : corrigez les erreurs ci-dessus."
+                 + _confirmation_hint(AnalysisError(analysis.problems)))
     return "\n".join(lines)
 
 
@@ -117,8 +144,12 @@ def main() -> None:
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Résultat en JSON.")
+@new_school_option
+@click.option("--force", is_flag=True, help="Accepter un fichier plus ancien que le dernier "
+              "importé (année scolaire ou date d'export).")
 @today_option
-def analyse(files: tuple[Path, ...], as_json: bool, today: date) -> None:
+def analyse(files: tuple[Path, ...], as_json: bool, new_school: bool, force: bool,
+            today: date) -> None:
     """Analyse des exports (XML ou ZIP) sans rien modifier : résumé et problèmes."""
     from .service import analyse_with_ledger
 
@@ -129,7 +160,8 @@ def analyse(files: tuple[Path, ...], as_json: bool, today: date) -> None:
         # of an existing ledger; analyse never creates one.
         ledger = _existing_ledger(settings)
         try:
-            analysis = analyse_with_ledger(inputs, ledger, today=today, settings=settings)
+            analysis = analyse_with_ledger(inputs, ledger, today=today, settings=settings,
+                                           confirm=confirmations(new_school, force))
         finally:
             if ledger is not None:
                 ledger.close()
@@ -243,13 +275,17 @@ def rematch_command(uaj: str, host_name: str | None) -> None:
 @main.command("plan")
 @_FILES
 @click.option("--json", "as_json", is_flag=True, help="Plan complet en JSON.")
+@new_school_option
+@click.option("--force", is_flag=True, help="Accepter un fichier plus ancien que le dernier "
+              "importé (année scolaire ou date d'export).")
 @today_option
 @_HOST
-def plan_command(files: tuple[Path, ...], as_json: bool, today: date,
-                 host_name: str | None) -> None:
+def plan_command(files: tuple[Path, ...], as_json: bool, new_school: bool, force: bool,
+                 today: date, host_name: str | None) -> None:
     """Calcule le plan d'une importation sans rien modifier (essai à blanc)."""
     with refusals():
-        plan = _service(host_name, today).plan([InputFile(p, p.name) for p in files])
+        plan = _service(host_name, today).plan([InputFile(p, p.name) for p in files],
+                                               confirm=confirmations(new_school, force))
     if as_json:
         click.echo(json.dumps(plan.to_data(), ensure_ascii=False, indent=2, default=str))
     else:
@@ -258,10 +294,12 @@ def plan_command(files: tuple[Path, ...], as_json: bool, today: date,
 
 @main.command("apply")
 @_FILES
-@click.option("--force", is_flag=True, help="Passer outre le frein de sécurité.")
+@click.option("--force", is_flag=True, help="Passer outre le frein de sécurité, et accepter "
+              "un fichier plus ancien que le dernier importé.")
+@new_school_option
 @today_option
 @_HOST
-def apply_command(files: tuple[Path, ...], force: bool, today: date,
+def apply_command(files: tuple[Path, ...], force: bool, new_school: bool, today: date,
                   host_name: str | None) -> None:
     """Importe les fichiers : calcule le plan, l'applique et affiche le rapport à conserver."""
     from .reports import report_text
@@ -269,7 +307,8 @@ def apply_command(files: tuple[Path, ...], force: bool, today: date,
     user = f"ligne de commande ({os.environ.get('USER', '?')})"
     with refusals():
         service = _service(host_name, today)
-        preview = service.preview([InputFile(p, p.name) for p in files], user)
+        preview = service.preview([InputFile(p, p.name) for p in files], user,
+                                  confirm=confirmations(new_school, force))
         click.echo(plan_summary(preview.plan) + "\n")
         plan_id, checksum = preview.plan_id, preview.checksum
         del preview  # apply reads the plan back from the ledger: keep one copy in memory

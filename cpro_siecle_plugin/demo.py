@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,16 +25,61 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 
 from .admin.presenters import host_label
+from .admin.security import forbid_framing
 from .extension import SieclePlugin, get_state
 
 DEFAULT_ADMIN = ("admin", "admin")
 
 
 class DemoAdmin(UserMixin):
-    """The demo's only account: its administrator."""
+    """The demo's only account: its administrator, in one server-side session ``sid``.
 
-    def __init__(self, name: str) -> None:
+    The session cookie carries ``name|sid``; logging out forgets ``sid``, so a copy of the
+    cookie taken before is worth nothing after.
+    """
+
+    def __init__(self, name: str, sid: str) -> None:
         self.id = name
+        self.sid = sid
+
+    def get_id(self) -> str:
+        return f"{self.id}|{self.sid}"
+
+
+#: Failed logins allowed from one address within ``THROTTLE_WINDOW`` seconds.
+THROTTLE_LIMIT = 5
+THROTTLE_WINDOW = 15 * 60
+
+
+class DemoGuard:
+    """Server-side sessions and the login throttle of one demo app (in memory)."""
+
+    def __init__(self) -> None:
+        self.sessions: set[str] = set()
+        self.failures: dict[str, list[float]] = {}
+
+    def open(self, name: str) -> DemoAdmin:
+        sid = secrets.token_urlsafe(24)
+        self.sessions.add(sid)
+        return DemoAdmin(name, sid)
+
+    def load(self, user_id: str) -> DemoAdmin | None:
+        name, _, sid = user_id.partition("|")
+        if name == admin_credentials()[0] and sid in self.sessions:
+            return DemoAdmin(name, sid)
+        return None
+
+    def close(self, user: Any) -> None:
+        self.sessions.discard(getattr(user, "sid", ""))
+
+    def wait(self, address: str, now: float) -> int:
+        """Seconds ``address`` must wait before trying again (0: it may try)."""
+        recent = [t for t in self.failures.get(address, ()) if now - t < THROTTLE_WINDOW]
+        self.failures[address] = recent
+        return int(THROTTLE_WINDOW - (now - recent[0])) + 1 if len(recent) >= THROTTLE_LIMIT else 0
+
+    def failed(self, address: str, now: float) -> None:
+        self.failures.setdefault(address, []).append(now)
 
 
 class LoginForm(FlaskForm):
@@ -112,6 +158,8 @@ def _configure(app: Flask, config: Mapping[str, Any] | None) -> None:
     for key, value in defaults.items():
         app.config[key] = os.environ.get(key, value)
     app.config["SECRET_KEY"] = _persistent_secret(instance, "secret_key")
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     app.config["CPRO_SIECLE_SECRET"] = os.environ.get(
         "CPRO_SIECLE_SECRET", _persistent_secret(instance, "cpro_siecle_secret")
     )
@@ -121,26 +169,37 @@ def _configure(app: Flask, config: Mapping[str, Any] | None) -> None:
 def _add_login(app: Flask) -> None:
     manager = LoginManager(app)
     manager.login_view = "demo_login"
-    manager.user_loader(lambda name: DemoAdmin(name) if name == admin_credentials()[0] else None)
+    guard = app.extensions["cpro_siecle_demo"] = DemoGuard()
+    manager.user_loader(guard.load)
 
     @app.route("/login", methods=("GET", "POST"), endpoint="demo_login")
     def login() -> Any:
         form, error = LoginForm(), None
+        address, now = request.remote_addr or "?", time.monotonic()
+        if request.method == "POST" and (wait := guard.wait(address, now)):
+            error = ("Trop de tentatives de connexion manquées : réessayez dans "
+                     f"{(wait + 59) // 60} minute(s).")
+            return render_template("cpro_siecle/demo_login.html", form=form, error=error), 429
         if form.validate_on_submit():
             name, password = admin_credentials()
             if hmac.compare_digest(form.username.data or "", name) and hmac.compare_digest(
                 form.password.data or "", password
             ):
-                login_user(DemoAdmin(name))
+                guard.failures.pop(address, None)
+                login_user(guard.open(name))
                 target = request.args.get("next", "")
                 return redirect(target if target.startswith("/admin") else "/admin/")
+            guard.failed(address, now)
             error = "Identifiant ou mot de passe incorrect."
         return render_template("cpro_siecle/demo_login.html", form=form, error=error)
 
     @app.route("/logout", endpoint="demo_logout")
     def logout() -> Any:
+        guard.close(current_user)
         logout_user()
         return redirect(url_for("demo_login"))
+
+    app.after_request(forbid_framing)
 
     app.add_url_rule("/", "demo_root", lambda: redirect("/admin/"))
 

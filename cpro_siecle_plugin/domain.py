@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 
 class ExportKind(enum.Enum):
@@ -46,11 +46,15 @@ class SourceRef:
 
 @dataclass(frozen=True, slots=True)
 class School:
-    """A school and school year as an export declares them (year 2025 = 2025-2026)."""
+    """A school and school year as an export declares them (year 2025 = 2025-2026).
+
+    ``exported_at`` is when the export was made (``HORODATAGE``, else ``DATE_EXPORT``).
+    """
 
     uaj: str | None
     year: int | None
     name: str | None = None
+    exported_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,7 +68,7 @@ class WrongSlotError(InputError):
 class Problem:
     """One finding of the analysis, in French, with where it was found."""
 
-    severity: str  # "error" blocks the import, "warning" does not
+    severity: str  # "error" and "confirm" block the import, "warning" does not
     code: str
     message: str
     file: str | None = None
@@ -76,13 +76,19 @@ class Problem:
 
     @property
     def is_error(self) -> bool:
-        return self.severity == "error"
+        """Blocks the import: an error, or a confirmation not given."""
+        return self.severity in ("error", "confirm")
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Blocks the import until the admin confirms it (``code`` names the confirmation)."""
+        return self.severity == "confirm"
 
     def __str__(self) -> str:
         where = ""
         if self.file:
             where = f"{self.file}" + (f", ligne {self.line}" if self.line else "") + " : "
-        label = "Erreur" if self.is_error else "Avertissement"
+        label = {"error": "Erreur", "confirm": "À confirmer"}.get(self.severity, "Avertissement")
         return f"{label} — {where}{self.message}"
 
     def to_data(self) -> dict[str, Any]:

@@ -59,6 +59,7 @@ from flask_admin import Admin
 from .adapters.base import HostAdapter
 from .adapters.factory import make_host
 from .admin import make_views
+from .admin.security import harden
 from .admin.state import (
     EXTENSION_KEY,
     IS_ADMIN_KEY,
@@ -137,6 +138,7 @@ class SieclePlugin:
         templates = Blueprint(EXTENSION_KEY, __name__, template_folder="admin/templates")
         app.register_blueprint(templates)
         admin.add_views(*make_views(state))
+        harden(app)
         return state
 
     def _build_state(self, settings: Settings) -> PluginState:

@@ -25,6 +25,10 @@ LABELS = {
     "responsables": "Export des responsables « ResponsablesAvecAdresses » (.xml ou .zip)",
     "analyse": "Analyse du fichier",
     "force": "Forcer l'importation malgré le frein de sécurité",
+    "new_school": "Nouvel établissement : je confirme que ces fichiers sont ceux d'un "
+                  "établissement jamais importé sur cette plateforme",
+    "older": "Forcer : importer un fichier plus ancien que le dernier importé (année scolaire "
+             "ou date d'export antérieure)",
     "import": "Importer les fichiers",
     "reset": "Réinitialiser le mot de passe",
     "sheets": "Tableaux de l'établissement (un classeur .xlsx, ou les fichiers .csv)",
@@ -39,6 +43,7 @@ ACTION_LABELS = {
     "create_cohort": "Cohortes à créer",
     "create_user": "Comptes à créer",
     "reactivate_user": "Comptes à réactiver",
+    "change_function": "Changements de fonction",
     "remove_member": "Retraits de cohortes",
     "add_member": "Ajouts dans des cohortes",
     "unlink_guardian": "Liens responsable–élève à retirer",
@@ -53,6 +58,7 @@ DONE_LABELS = {
     "create_cohort": "Cohortes créées",
     "create_user": "Comptes créés",
     "reactivate_user": "Comptes réactivés",
+    "change_function": "Changements de fonction",
     "remove_member": "Retraits de cohortes",
     "add_member": "Ajouts dans des cohortes",
     "unlink_guardian": "Liens responsable–élève retirés",
@@ -103,9 +109,11 @@ MESSAGES: dict[str, str] = {
     "import_failed": "L'importation a échoué : {error}",
     "run_unknown": "Importation introuvable dans l'historique.",
     "class_unknown": "Aucun compte de la classe « {code} » dans cette importation.",
-    "person_unknown": "Élève introuvable : impossible de réinitialiser son mot de passe.",
+    "person_unknown": "Compte inconnu : impossible de réinitialiser son mot de passe.",
     "password_reset": "Mot de passe réinitialisé pour {name} : « {password} » "
     "(changement obligatoire à la prochaine connexion).",
+    "password_new": "Nouveau mot de passe de {name} : « {password} ». Il n'est affiché qu'une "
+    "fois : notez-le et remettez-le à la personne, qui devra le changer à sa prochaine connexion.",
     "host_error": "La plateforme n'a pas répondu comme prévu : {error}",
     "form_invalid": "Formulaire incomplet ou expiré : rechargez la page et recommencez.",
 }

@@ -11,22 +11,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from .adapters.base import HostAdapter, HostIdentity, Preflight, PreflightCheck
-from .collation import class_key
+from .collation import class_key, person_key
 from .config import Settings
 from .domain import ExportKind, Snapshot, Structure
 from .errors import ChecksumMismatchError, HostError, PlanError
 from .reports.report import Known, Report, build_report
 from .runner.apply import ApplyOutcome, apply_plan
 from .runner.jobs import ImportRequest
-from .siecle.analyse import Analysis
+from .siecle.analyse import Analysis, LastImport, SchoolHistory
 from .siecle.archive import InputFile
 from .store import Ledger, RunRecord
 from .store.report_data import report_from_data, report_to_data
-from .sync.credentials import initial_password
+from .sync.credentials import initial_password, random_password
 from .sync.desired import desired_state
 from .sync.plan import CreateUser, Plan
 from .sync.planner import compute_plan
@@ -66,11 +67,13 @@ class Preview:
 
 def analyse_with_ledger(
     files: Sequence[InputFile], ledger: Ledger | None, *, today: date, settings: Settings,
-    expected: Collection[ExportKind] | None = None,
+    expected: Collection[ExportKind] | None = None, confirm: Collection[str] = (),
 ) -> Analysis:
-    """Read and check the files (SIECLE exports or « hors SIECLE » tables); without STS among
-    them, against the structures of the school's last STS import in ``ledger`` (no ledger, or
-    a school never imported: STS first). Files not of the school's source are refused.
+    """Read and check the files (SIECLE exports or « hors SIECLE » tables) against what
+    ``ledger`` knows of their school: without STS among them, the structures of its last STS
+    import (no ledger, or a school never imported: STS first); files not of the school's
+    source are refused; another school, an earlier year or an older export than the last
+    imported need the confirmations in ``confirm`` (see :func:`.siecle._checks.check_history`).
     """
     def past_sts(uaj: str) -> tuple[list[Structure], bool] | None:
         if ledger is None or (school := ledger.school(uaj)) is None:
@@ -80,10 +83,29 @@ def analyse_with_ledger(
         return structures, school.has_sts_import
 
     analysis = analyse_inputs(files, today=today, settings=settings, expected=expected,
-                              past_sts=past_sts)
+                              past_sts=past_sts, confirm=confirm,
+                              history=None if ledger is None else partial(school_history, ledger))
     uaj = analysis.summary.get("uaj")
     school = ledger.school(uaj) if ledger is not None and uaj else None
     return source_problem(analysis, school.source if school else None)
+
+
+def school_history(ledger: Ledger, uaj: str) -> SchoolHistory:
+    """What ``ledger`` knows of school ``uaj``, as the analysis's plain facts."""
+    school = ledger.school(uaj)
+    others = tuple(s.uaj for s in ledger.schools() if s.uaj != uaj)
+    if school is None:
+        return SchoolHistory(False, others=others)
+    last = {kind: LastImport(e.get("year"), _moment(e.get("exported_at")))
+            for kind, e in ledger.last_exports(uaj).items()}
+    return SchoolHistory(True, last, others)
+
+
+def _moment(raw: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
 
 
 class SiecleService:
@@ -109,19 +131,22 @@ class SiecleService:
     # -- dry run ----------------------------------------------------------------------------
 
     def analyse(
-        self, files: Sequence[InputFile], expected: Collection[ExportKind] | None = None
+        self, files: Sequence[InputFile], expected: Collection[ExportKind] | None = None,
+        confirm: Collection[str] = (),
     ) -> Analysis:
         """Read and check the files against what the ledger knows of their school.
 
         Files without STS are checked against the structures of the school's last STS
-        import; a school never imported needs STS first.
+        import; a school never imported needs STS first; ``confirm`` holds the
+        confirmations given (a new school, an older file).
         """
         return analyse_with_ledger(files, self.ledger, today=self.today,
-                                   settings=self.settings, expected=expected)
+                                   settings=self.settings, expected=expected, confirm=confirm)
 
     def preview(
         self, files: Sequence[InputFile], user: str,
         expected: Collection[ExportKind] | None = None, force: bool = False,
+        confirm: Collection[str] = (),
     ) -> Preview:
         """Analyse, plan against the ledger, check logins on the host and store the plan.
 
@@ -130,25 +155,27 @@ class SiecleService:
 
         :raises AnalysisError: the files have blocking problems.
         """
-        analysis, snapshot, state, version, plan = self._prepare(files, expected)
+        analysis, snapshot, state, version, plan = self._prepare(files, expected, confirm)
         plan_id = self.ledger.save_plan(plan, user, list(snapshot.files), state_version=version,
                                         extra=self._extra(snapshot, state))
         brake = dict(plan.meta.get("brake") or {})
         return Preview(plan_id, plan, plan.checksum, analysis, self._preflight(plan), brake)
 
     def plan(
-        self, files: Sequence[InputFile], expected: Collection[ExportKind] | None = None
+        self, files: Sequence[InputFile], expected: Collection[ExportKind] | None = None,
+        confirm: Collection[str] = (),
     ) -> Plan:
         """The plan of an import, computed but not stored (CLI dry run).
 
         :raises AnalysisError: the files have blocking problems.
         """
-        return self._prepare(files, expected)[4]
+        return self._prepare(files, expected, confirm)[4]
 
     def _prepare(
-        self, files: Sequence[InputFile], expected: Collection[ExportKind] | None
+        self, files: Sequence[InputFile], expected: Collection[ExportKind] | None,
+        confirm: Collection[str],
     ) -> tuple[Analysis, Snapshot, LedgerState, int, Plan]:
-        analysis = self.analyse(files, expected)
+        analysis = self.analyse(files, expected, confirm)
         analysis.raise_for_errors()
         snapshot = analysis.snapshot
         assert snapshot is not None
@@ -344,27 +371,55 @@ class SiecleService:
         """Logins of a school (every school if ``None``), for the admin to hand out.
 
         :returns: ``staff`` and ``guardians`` (lists), ``students`` (class code → list;
-            ``""`` for students with no class). Each line: ``key``, ``uaj``, ``lastname``,
-            ``firstname``, ``username``, ``population``, ``active``, ``suspended``. No
-            password is stored, so none is given (see :meth:`reset_password`).
+            ``""`` for students with no class), classes in school order and names in French
+            order. Each line: ``key``, ``uaj``, ``lastname``, ``firstname``, ``username``,
+            ``population``, ``active``, ``suspended``, ``division`` (students) and
+            ``children`` (guardians: their students' lines). No password is stored, so none
+            is given (see :meth:`reset_password`).
         """
         kinds = self.ledger.structures(uaj)
-        out: dict[str, Any] = {"staff": [], "guardians": [], "students": {}}
-        for p in self.ledger.people(uaj):
-            line = {"key": p.key, "uaj": p.uaj, "lastname": p.lastname,
+        people = sorted(self.ledger.people(uaj),
+                        key=lambda p: person_key(p.lastname, p.firstname, p.username))
+        lines: dict[str, dict[str, Any]] = {
+            p.key: {"key": p.key, "uaj": p.uaj, "lastname": p.lastname,
                     "firstname": p.firstname, "username": p.username,
-                    "population": p.population, "active": p.active, "suspended": p.suspended}
-            if p.population == Population.STUDENT.value:
-                out["students"].setdefault(_division(p.cohorts, kinds), []).append(line)
-            elif p.population == Population.GUARDIAN.value:
+                    "population": p.population, "active": p.active, "suspended": p.suspended,
+                    "division": _division(p.cohorts, kinds), "children": []}
+            for p in people}
+        children = self.ledger.guardian_children(uaj)
+        order = {key: index for index, key in enumerate(lines)}
+        out: dict[str, Any] = {"staff": [], "guardians": [], "students": {}}
+        for line in lines.values():
+            if line["population"] == Population.STUDENT.value:
+                out["students"].setdefault(line["division"], []).append(line)
+                continue
+            line["division"] = ""
+            if line["population"] == Population.GUARDIAN.value:
+                kids = [k for k in children.get(str(line["key"]), []) if k in lines]
+                line["children"] = [lines[k] for k in sorted(kids, key=order.__getitem__)]
                 out["guardians"].append(line)
             else:
                 out["staff"].append(line)
         out["students"] = dict(sorted(out["students"].items(), key=lambda kv: class_key(kv[0])))
         return out
 
+    def login_line(self, person_key: str) -> dict[str, Any] | None:
+        """One person's line of :meth:`logins` (for a confirmation page), or ``None``."""
+        person = self.ledger.person(person_key)
+        if person is None:
+            return None
+        logins = self.logins(person.uaj)
+        every = [*logins["staff"], *logins["guardians"],
+                 *(line for lines in logins["students"].values() for line in lines)]
+        return next((line for line in every if line["key"] == person_key), None)
+
     def reset_password(self, person_key: str) -> str:
-        """Set the person's initial password again (change forced at next login).
+        """Give a person a password again, its change forced at their next login.
+
+        A student gets back the initial password (the birth date, ``jjmmaaaa``) that their
+        teachers can tell them; staff and guardians get a new random password, for the admin
+        to hand over once. The platform does not e-mail it: Moodle's web services can set a
+        password but not send an arbitrary message (README, « Identifiants »).
 
         :returns: the password, to give to the person.
         :raises PlanError: unknown person, or no account on the host.
@@ -372,8 +427,11 @@ class SiecleService:
         person = self.ledger.person(person_key)
         if person is None or person.host_id is None:
             raise PlanError("Compte inconnu : impossible de réinitialiser son mot de passe.")
-        password = initial_password(person.population, person.birth_date, person.key,
-                                    self.settings.secret)
+        if person.population == Population.STUDENT.value:
+            password = initial_password(person.population, person.birth_date, person.key,
+                                        self.settings.secret)
+        else:
+            password = random_password()
         self.host.set_password(person.host_id, password)
         log.info("Mot de passe réinitialisé pour %s.", person.username)
         return password

@@ -14,7 +14,20 @@ from ..messages import LABELS
 from .uploads import ELEVES_SLOT, RESPONSABLES_SLOT, STS_SLOT, Slot
 
 
-class StsUploadForm(FlaskForm):
+class _Confirmations:
+    """The confirmations an analysis may ask for, ticked before uploading again."""
+
+    new_school = BooleanField(LABELS["new_school"])
+    older = BooleanField(LABELS["older"])
+
+    def confirmations(self) -> set[str]:
+        """Codes of the confirmations ticked (see ``siecle._checks.check_history``)."""
+        out = {"new_school"} if self.new_school.data else set()
+        older = self.older.data
+        return out | ({"older_year", "older_export"} if older else set())
+
+
+class StsUploadForm(_Confirmations, FlaskForm):
     """The STS-web export, always imported first."""
 
     sts = FileField(LABELS["sts"])
@@ -25,7 +38,7 @@ class StsUploadForm(FlaskForm):
         return [(self.sts.data, STS_SLOT)]
 
 
-class StudentsUploadForm(FlaskForm):
+class StudentsUploadForm(_Confirmations, FlaskForm):
     """The Eleves and Responsables exports (each .xml or .zip, or one .zip holding both)."""
 
     eleves = FileField(LABELS["eleves"])
@@ -46,6 +59,10 @@ class SheetsUploadForm(FlaskForm):
     def uploads(self) -> list[tuple[FileStorage | None, Slot | None]]:
         """The uploaded files, each without slot (recognised by its headers when read)."""
         return [(storage, None) for storage in self.fichiers.data or ()]
+
+    def confirmations(self) -> set[str]:
+        """Confirmations ticked on this page: none (the upload pages may ask for some)."""
+        return set()
 
 
 class SourceForm(FlaskForm):
@@ -68,7 +85,8 @@ class ImportForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    """Resets one student's password to the birth date (change forced at next login)."""
+    """Confirms a password reset: a student's back to the birth date, anyone else's to a new
+    random one (change forced at next login)."""
 
     person_key = HiddenField()
     submit = SubmitField(LABELS["reset"])

@@ -22,6 +22,7 @@ from ..runner.jobs import Jobs
 from ..service import SiecleService
 from ..store.ledger import Ledger
 from ..sync.safety import enforce
+from .security import parse_id
 
 #: Key of the plugin's state in ``app.extensions``.
 EXTENSION_KEY = "cpro_siecle"
@@ -76,9 +77,9 @@ class PluginState:
         :raises SafetyBrakeError: the brake triggers and ``force`` is not set.
         :returns: the job id to follow on the progress page.
         """
-        if not plan_id.isdigit():
+        number = parse_id(plan_id)
+        if number is None:
             raise PlanError(msg("plan_unknown"))
-        number = int(plan_id)
         enforce(self.ledger.get_plan(number, expected_checksum=checksum), force)
         uaj = self.ledger.plan_record(number).uaj
         return self.jobs.submit(uaj, number, checksum, user, force)

@@ -17,6 +17,7 @@ from ..errors import AnalysisError, SiecleError
 from ..messages import CATEGORY, ERROR_TITLES, msg
 from .forms import ImportForm, StsUploadForm, StudentsUploadForm
 from .presenters import host_label, plan_view, problem_rows, summary_rows
+from .security import parse_id
 from .uploads import saved_uploads
 
 if TYPE_CHECKING:
@@ -60,6 +61,11 @@ class PluginView(BaseView):
         return self.state.current_user()
 
 
+def confirmation_label(code: str) -> str:
+    """The checkbox that gives confirmation ``code``."""
+    return "Nouvel établissement" if code == "new_school" else "Forcer"
+
+
 def posted(form: FlaskForm) -> bool:
     """``True`` for a valid POST; aborts with 400 when the CSRF token is missing or wrong."""
     if request.method != "POST":
@@ -101,14 +107,19 @@ class UploadView(PluginView):
             if not files:
                 return self.render(self.template, form=form, error=msg("no_file")), 422
             try:
-                preview = self.state.service.preview(files, self.user, expected=self.expected)
+                confirm = form.confirmations()
+                preview = self.state.service.preview(files, self.user, expected=self.expected,
+                                                     confirm=confirm)
             except AnalysisError:
                 # Only the refusal pays for a second reading: the page shows the summary too.
-                analysis = self.state.service.analyse(files, expected=self.expected)
+                analysis = self.state.service.analyse(files, expected=self.expected,
+                                                      confirm=confirm)
                 return self.render(
                     "cpro_siecle/analysis.html",
                     summary=summary_rows(analysis.summary),
                     problems=problem_rows(analysis.problems),
+                    confirmations=sorted({f"« {confirmation_label(c)} »"
+                                          for c in analysis.confirmations}),
                 ), 422
         return self._render_preview(preview)
 
@@ -155,6 +166,8 @@ class ImportView(PluginView):
         form = ImportForm()
         if not posted(form):
             refuse(400, msg("form_invalid"))
+        if parse_id(form.plan_id.data) is None:
+            refuse(404, msg("plan_unknown"))
         try:
             job_id = self.state.start_import(
                 form.plan_id.data, form.checksum.data, self.user, bool(form.force.data)

@@ -7,8 +7,9 @@ file and, where a record is at fault, its line.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import TypeVar
 
 from ..domain import ElevesExport, ResponsablesExport, School, SourceRef, Structure, Student
@@ -129,3 +130,90 @@ def check_links(responsables: ResponsablesExport, eleves: ElevesExport,
                 responsables.filename, _line(link.source))
         for link in responsables.links if link.eleve_id not in known
     ]
+
+
+@dataclass(frozen=True)
+class LastImport:
+    """The school year and export time of the last file of one kind imported for a school."""
+
+    year: int | None
+    exported_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SchoolHistory:
+    """What the platform's ledger knows of a school, for the analysis (plain facts).
+
+    :ivar known: the school was imported on this platform before.
+    :ivar last: the last import of each export (``sts``, ``eleves``, ``responsables``).
+    :ivar others: the other schools imported on this platform.
+    """
+
+    known: bool
+    last: Mapping[str, LastImport] = field(default_factory=dict)
+    others: tuple[str, ...] = ()
+
+
+#: Confirmations an admin may give, by problem code: « nouvel établissement », « forcer ».
+NEW_SCHOOL = "new_school"
+OLDER_FILE_CODES = frozenset({"older_year", "older_export"})
+
+
+def _when(moment: datetime) -> str:
+    if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
+        return f"{moment:%d/%m/%Y}"
+    return f"{moment:%d/%m/%Y à %H:%M}"
+
+
+def check_history(uaj: str, files: Sequence[tuple[str, str, School]],
+                  history: SchoolHistory) -> list[Problem]:
+    """This school's files, of this year, newer than the last imported.
+
+    :param files: (export name ``sts``/``eleves``/``responsables``, file label, school).
+    :returns: a ``confirm`` problem for a school never imported on a platform holding
+        others (code ``new_school``) and for a file of an earlier school year or an older
+        export than the last imported of its kind (``older_year``, ``older_export``); an
+        error for students or guardians of a school the platform does not know.
+    """
+    if not history.known:
+        return _unknown_school(uaj, files, history.others)
+    problems = []
+    for kind, label, school in files:
+        last = history.last.get(kind)
+        if last is None:
+            continue
+        if school.year is not None and last.year is not None and school.year < last.year:
+            since = f", export du {_when(last.exported_at)}" if last.exported_at else ""
+            problems.append(Problem(
+                "confirm", "older_year", f"fichier de l'année scolaire {_years(school.year)}, "
+                f"antérieure à celle du dernier import de ce fichier ({_years(last.year)}"
+                f"{since}) : il remettrait la plateforme dans un état passé. Vérifiez le "
+                "fichier, ou forcez si c'est voulu", label))
+        elif (school.exported_at is not None and last.exported_at is not None
+              and school.exported_at < last.exported_at
+              and (school.year is None or last.year is None or school.year == last.year)):
+            problems.append(Problem(
+                "confirm", "older_export", f"export du {_when(school.exported_at)}, plus "
+                f"ancien que celui du dernier import de ce fichier (export du "
+                f"{_when(last.exported_at)}) : il remettrait la plateforme dans un état passé. "
+                "Vérifiez le fichier, ou forcez si c'est voulu", label))
+    return problems
+
+
+def _unknown_school(uaj: str, files: Sequence[tuple[str, str, School]],
+                    others: Sequence[str]) -> list[Problem]:
+    sts = next(((label, school) for kind, label, school in files if kind == "sts"), None)
+    if not others:
+        return []  # the platform's first school: nothing to compare it with
+    known = ", ".join(others)
+    if sts is not None:
+        name = f" ({sts[1].name})" if sts[1].name else ""
+        return [Problem(
+            "confirm", NEW_SCHOOL, f"établissement {uaj}{name} jamais importé sur cette "
+            f"plateforme (déjà importé(s) : {known}). Si c'est bien un nouvel établissement, "
+            "confirmez « nouvel établissement » ; sinon ce n'est pas le bon fichier", sts[0])]
+    return [Problem(
+        "error", "other_school", f"fichier de l'établissement {uaj}, jamais importé sur cette "
+        f"plateforme (déjà importé(s) : {known}) : ce n'est sans doute pas le bon fichier. "
+        "Pour un nouvel établissement, importez d'abord son fichier STS (sts_emp)", label)
+        for _, label, _ in files]

@@ -6,8 +6,9 @@ identifier, a missing name); cross-record and cross-file checks belong to :mod:`
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from ..domain import School, SourceRef
 from ..errors import Problem
@@ -94,13 +95,40 @@ def parse_year(raw: str | None, findings: Findings, line: int) -> int | None:
     return value
 
 
+_EXPORT_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S",
+                   "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
+
+
+def parse_export_time(raw: str | None) -> datetime | None:
+    """``HORODATAGE`` / ``DATE_EXPORT`` in the shapes exports use; ``None`` when unreadable
+    (the date only serves to compare exports: an odd one is not worth refusing a file)."""
+    for fmt in _EXPORT_FORMATS:
+        try:
+            return datetime.strptime((raw or "").strip(), fmt)
+        except ValueError:
+            continue
+    return None
+
+
 @dataclass
 class SchoolFields:
-    """UAJ, year and name of the school, gathered while streaming the PARAMETRES block."""
+    """UAJ, year, name and export time of the school, gathered while streaming PARAMETRES."""
 
     uaj: str | None = None
     year: int | None = None
     name: str | None = None
+    stamp: datetime | None = None  # HORODATAGE, date and time
+    export_day: datetime | None = None  # DATE_EXPORT
+
+    def read_export_time(self, element: Element) -> bool:
+        """Take ``HORODATAGE`` or ``DATE_EXPORT`` if ``element`` is one of them."""
+        if element.tag == "HORODATAGE":
+            self.stamp = parse_export_time(element.text)
+        elif element.tag == "DATE_EXPORT":
+            self.export_day = parse_export_time(element.text)
+        else:
+            return False
+        return True
 
     def read_siecle(self, element: Element, findings: Findings, line: int) -> bool:
         """Take a SIECLE ``PARAMETRES`` child (``UAJ``, ``ANNEE_SCOLAIRE``) if it is one.
@@ -108,7 +136,9 @@ class SchoolFields:
         :returns: whether ``element`` was one of them.
         """
         value = (element.text or "").strip() or None
-        if element.tag == "UAJ":
+        if self.read_export_time(element):
+            pass
+        elif element.tag == "UAJ":
             self.uaj = value
         elif element.tag == "ANNEE_SCOLAIRE":
             self.year = parse_year(value, findings, line)
@@ -118,14 +148,24 @@ class SchoolFields:
 
     def freeze(self) -> School:
         """The frozen ``School`` record."""
-        return School(self.uaj, self.year, self.name)
+        return School(self.uaj, self.year, self.name, self.stamp or self.export_day)
+
+
+def visible(value: str | None) -> bool:
+    """Whether a name has a visible character: zero-width and other format characters
+    (U+200B, U+200D, U+2060, U+FEFF, soft hyphen...) and spaces alone count as blank."""
+    return bool(value) and any(
+        unicodedata.category(c)[0] not in "CZ" for c in value  # type: ignore[union-attr]
+    )
 
 
 def names_present(last: str | None, first: str | None, what: str, who: str,
                   findings: Findings, line: int) -> bool:
-    """Check that both names are there; a missing one is an error naming ``what who``."""
-    if last and first:
+    """Check that both names are there and visible; a missing one is an error naming
+    ``what who``."""
+    if visible(last) and visible(first):
         return True
-    missing = [label for label, value in (("nom", last), ("prénom", first)) if not value]
+    missing = [label for label, value in (("nom", last), ("prénom", first))
+               if not visible(value)]
     findings.error("missing_name", f"{what} {who} sans {' ni '.join(missing)}", line)
     return False

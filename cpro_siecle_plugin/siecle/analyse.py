@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, BinaryIO
 
@@ -30,6 +30,9 @@ from ..domain import (
 )
 from ..errors import AnalysisError, InputError, Problem
 from . import _checks
+from ._checks import LastImport, SchoolHistory
+
+__all__ = ["Analysis", "LastImport", "SchoolHistory", "analyse_files"]
 from .archive import InputFile, XmlSource, read_sources
 from .eleves import read_eleves
 from .responsables import read_responsables
@@ -76,6 +79,11 @@ class Analysis:
     def warnings(self) -> tuple[Problem, ...]:
         """The problems that do not block the import."""
         return tuple(p for p in self.problems if not p.is_error)
+
+    @property
+    def confirmations(self) -> frozenset[str]:
+        """Codes of the confirmations still needed (``new_school``, ``older_year``...)."""
+        return frozenset(p.code for p in self.problems if p.needs_confirmation)
 
     @property
     def ok(self) -> bool:
@@ -224,6 +232,16 @@ def _summary(uaj: str | None, year: int | None, labels: Sequence[str],
     }
 
 
+def _confirmed(problems: Sequence[Problem], confirm: Collection[str]) -> list[Problem]:
+    """Confirmed problems become warnings; another school's file replaces « STS first »."""
+    other_school = any(p.code == "other_school" for p in problems)
+    return [
+        replace(p, severity="warning", message=f"{p.message} (confirmé)")
+        if p.needs_confirmation and p.code in confirm else p
+        for p in problems if not (other_school and p.code == "sts_first")
+    ]
+
+
 #: The last STS import of a school, by UAJ: its structures and whether there was one.
 PastSts = Callable[[str], tuple[Collection[str | Structure], bool] | None]
 
@@ -235,6 +253,8 @@ def analyse_files(
     past_sts: PastSts | None = None,
     preread: Sequence[ReadExport] = (), preread_problems: Sequence[Problem] = (),
     source: str = SOURCE_SIECLE,
+    history: Callable[[str], SchoolHistory] | None = None,
+    confirm: Collection[str] = (),
 ) -> Analysis:
     """Read the files of one import, check them together and join them into a ``Snapshot``.
 
@@ -249,6 +269,11 @@ def analyse_files(
         ``known_structures`` and ``has_sts_import``, so the files are read only once.
     :param preread: exports read by another reader, checked and joined like the XML ones;
         ``preread_problems`` are what that reader found, ``source`` the snapshot's source.
+    :param history: asked once the files' UAJ is known, for what the platform knows of that
+        school (see :func:`._checks.check_history`: another school, an earlier year, an
+        older export); ``None`` skips these checks.
+    :param confirm: codes of the confirmations the admin gave (``new_school``,
+        ``older_year``, ``older_export``): those problems no longer block.
     :raises InputError: a file cannot be read at all (see :func:`.archive.read_sources`).
     """
     sources = _sources(files, settings, expected)
@@ -269,6 +294,10 @@ def analyse_files(
     structures = _structures(sts, eleves, known_structures)
     problems = school_problems + problems
     problems += _cross_checks(sts, eleves, resp, structures, today, has_sts_import, source)
+    if uaj and history is not None:
+        problems += _checks.check_history(uaj, [(k.value, labels[k], e.school)
+                                                for k, e in exports.items()], history(uaj))
+    problems = _confirmed(problems, confirm)
     problems.sort(key=lambda p: (p.file or "", p.line or 0))
     summary = _summary(uaj, year, list(labels.values()), exports, structures, today, problems)
     summary["source"] = source

@@ -15,7 +15,8 @@ from ._fields import Findings, SchoolFields, identifier, names_present, parse_da
 from ._xml import Element, attr, fields, iter_elements
 
 _TAGS: dict[str, str | None] = {
-    "UAJ": "PARAMETRES", "ANNEE_SCOLAIRE": "PARAMETRES", "ELEVE": "ELEVES",
+    "UAJ": "PARAMETRES", "ANNEE_SCOLAIRE": "PARAMETRES", "DATE_EXPORT": "PARAMETRES",
+    "HORODATAGE": "PARAMETRES", "ELEVE": "ELEVES",
     "STRUCTURES_ELEVE": "STRUCTURES", "OPTION": "OPTIONS",
 }
 _DIVISION, _GROUPS = 11, 12  # positions in a student row (Student's field order)

@@ -16,7 +16,8 @@ from ._fields import Findings, SchoolFields, identifier, names_present, parse_in
 from ._xml import Element, attr, fields, iter_elements
 
 _TAGS: dict[str, str | None] = {
-    "UAJ": "PARAMETRES", "ANNEE_SCOLAIRE": "PARAMETRES", "PERSONNE": "PERSONNES",
+    "UAJ": "PARAMETRES", "ANNEE_SCOLAIRE": "PARAMETRES", "DATE_EXPORT": "PARAMETRES",
+    "HORODATAGE": "PARAMETRES", "PERSONNE": "PERSONNES",
     "RESPONSABLE_ELEVE": "RESPONSABLES", "ADRESSE": "ADRESSES",
 }
 #: CODE_CIVILITE when no LC_CIVILITE label is given.

@@ -17,7 +17,8 @@ from ._fields import Findings, SchoolFields, identifier, names_present, parse_da
 from ._xml import Element, attr, iter_elements, text
 
 _TAGS: dict[str, str | None] = {
-    "UAJ": "PARAMETRES", "ANNEE_SCOLAIRE": "PARAMETRES", "MATIERE": "MATIERES",
+    "UAJ": "PARAMETRES", "ANNEE_SCOLAIRE": "PARAMETRES", "DATE_EXPORT": "PARAMETRES",
+    "HORODATAGE": "PARAMETRES", "MATIERE": "MATIERES",
     "CIVILITE": "CIVILITES", "INDIVIDU": "INDIVIDUS", "DIVISION": "DIVISIONS",
     "GROUPE": "GROUPES", "MEF": "MEFS",
 }
@@ -57,6 +58,8 @@ class _StsReader:
 
     def feed(self, element: Element, line: int) -> None:
         tag = element.tag
+        if self.school.read_export_time(element):
+            return
         if tag == "UAJ":
             self.school.uaj = attr(element, "CODE") or (element.text or "").strip() or None
             parts = [text(element, "DENOM_PRINC"), text(element, "DENOM_COMPL")]

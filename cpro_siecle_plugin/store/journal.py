@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..runner.apply import Done
 from ..sync.plan import (
     AddMember,
+    ChangeFunction,
     CreateCohort,
     CreateUser,
     DeactivateUser,
@@ -159,6 +160,10 @@ class LedgerJournal:
             s.execute(insert(_TABLES["people"]), [self._person(d, stamp) for d in users])
         self._people(s, by_kind.get(ReactivateUser, []),
                      {"active": True, "suspended": False, "deactivated_on": None})
+        for d in by_kind.get(ChangeFunction, []):
+            assert isinstance(d.action, ChangeFunction)
+            s.execute(update(PersonRow).where(PersonRow.key == d.action.person_key)
+                      .values(population=d.action.population))
         self._pairs(s, MembershipRow, by_kind.get(RemoveMember, []), add=False)
         self._pairs(s, MembershipRow, by_kind.get(AddMember, []), add=True)
         self._pairs(s, GuardianLinkRow, by_kind.get(UnlinkGuardian, []), add=False)

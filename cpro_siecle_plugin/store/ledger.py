@@ -34,7 +34,7 @@ from .journal import LedgerJournal, now
 from .locks import STALE_AFTER, school_lock
 from .migrate import make_engine, upgrade
 from .records import PersonRecord, PlanRecord, RunRecord, SchoolRecord
-from .runs import finish_run, run_record
+from .runs import finish_run, last_exports, run_record
 from .tables import PlanRow, RunRow, SchoolRow, SecretRow
 
 DEFAULT_URL = "sqlite:///cpro_siecle.sqlite3"
@@ -91,6 +91,11 @@ class Ledger:
         with self.sessions() as s:
             return _people.school_record(s, uaj)
 
+    def last_exports(self, uaj: str) -> dict[str, dict[str, Any]]:
+        """School year and export time of the last file of each kind applied to ``uaj``."""
+        with self.sessions() as s:
+            return last_exports(s, uaj)
+
     def state_version(self, uaj: str) -> int:
         """A number that changes whenever an import is applied to ``uaj``."""
         school = self.school(uaj)
@@ -126,6 +131,11 @@ class Ledger:
         """Every person of ``uaj`` (of every school if ``None``), by population then name."""
         with self.sessions() as s:
             return _people.people_records(s, uaj)
+
+    def guardian_children(self, uaj: str | None = None) -> dict[str, list[str]]:
+        """Guardian key → their students' keys (every school if ``None``)."""
+        with self.sessions() as s:
+            return _people.guardian_children(s, uaj)
 
     # -- plans ------------------------------------------------------------------------------
 

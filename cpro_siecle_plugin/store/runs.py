@@ -5,13 +5,31 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from .journal import now
 from .records import RunRecord
 from .tables import PlanRow, RunRow, SchoolRow, StructureRow
+
+
+def last_exports(s: Session, uaj: str, scan: int = 50) -> dict[str, dict[str, Any]]:
+    """The school year and export time of the last file of each kind applied to ``uaj``,
+    read from the ``exports`` meta of its latest complete plans (``{"eleves": {"year": …,
+    "exported_at": ISO}}``); at most ``scan`` plans are read, newest first."""
+    rows = s.scalars(select(PlanRow.data).where(PlanRow.uaj == uaj,
+                                                 PlanRow.status.in_(("applied", "partial")))
+                     .order_by(PlanRow.id.desc()).limit(scan))
+    out: dict[str, dict[str, Any]] = {}
+    for data in rows:
+        exports = (data or {}).get("meta", {}).get("exports") or {}
+        for kind, last in exports.items():
+            if isinstance(last, dict):
+                out.setdefault(kind, last)
+        if len(out) == 3:
+            break
+    return out
 
 
 def run_record(row: RunRow) -> RunRecord:
@@ -39,6 +57,10 @@ def finish_run(s: Session, run_id: int, outcome: Any, report: Mapping[str, Any] 
         _drop_passwords(plan.data)  # in place: a large plan is not copied
         flag_modified(plan, "data")
         plan.extra = {**plan.extra, "redacted": True}
+    school = s.get(SchoolRow, plan.uaj)
+    if school is not None:
+        # A preview taken while this run was changing the school must not be applied after it.
+        school.version += 1
     if outcome.complete:
         _update_school(s, plan)
 

@@ -56,9 +56,9 @@ def planned_populations(snapshot: Snapshot, settings: Settings) -> frozenset[Pop
     """Populations whose file is in the snapshot (other staff only if enabled)."""
     out: set[Population] = set()
     if snapshot.sts is not None:
-        out |= {Population.TEACHER, Population.HEAD}
-        if settings.create_other_staff:
-            out.add(Population.STAFF)
+        # Other staff are created only with CREATE_OTHER_STAFF, but those the ledger knows
+        # (a teacher now documentalist, say) follow STS like everyone else.
+        out |= {Population.TEACHER, Population.HEAD, Population.STAFF}
     if snapshot.eleves is not None:
         out.add(Population.STUDENT)
     if snapshot.responsables is not None:
@@ -82,13 +82,16 @@ def _staff_wanted(uaj: str, person: Staff, population: Population) -> Wanted:
     )
 
 
-def _staff(snapshot: Snapshot, settings: Settings) -> dict[str, Wanted]:
+def _staff(snapshot: Snapshot, state: LedgerState, settings: Settings) -> dict[str, Wanted]:
+    """Staff with an account: teachers, heads; other staff when enabled or already known
+    (a known person whose function changed keeps their account)."""
     if snapshot.sts is None:
         return {}
     out: dict[str, Wanted] = {}
     for person in sorted(snapshot.sts.staff, key=lambda s: s.sts_id):
         population = _ROLE_POPULATION[person.role]
-        if population is Population.STAFF and not settings.create_other_staff:
+        known = person_key(snapshot.uaj, population, person.sts_id) in state.people
+        if population is Population.STAFF and not (settings.create_other_staff or known):
             continue
         wanted = _staff_wanted(snapshot.uaj, person, population)
         out[wanted.key] = wanted
@@ -100,18 +103,21 @@ def student_keys(uaj: str, eleves: ElevesExport, state: LedgerState) -> dict[str
 
     :returns: ELEVE_ID → person key (the known key when the INE matched).
     """
-    by_ine: dict[str, str] = {}
+    by_ine: dict[str, list[str]] = {}
     for known in sorted(state.people.values(), key=lambda p: p.key):
         if known.population is Population.STUDENT and known.national_id:
-            by_ine.setdefault(known.national_id, known.key)
+            by_ine.setdefault(known.national_id, []).append(known.key)
     direct = {person_key(uaj, Population.STUDENT, s.eleve_id) for s in eleves.students}
     claimed: set[str] = set()
     out: dict[str, str] = {}
     for student in sorted(eleves.students, key=lambda s: s.eleve_id):
         key = person_key(uaj, Population.STUDENT, student.eleve_id)
-        old = by_ine.get(student.ine or "")
-        if key not in state.people and old and old not in direct and old not in claimed:
-            key = old
+        if key not in state.people:
+            # Several known students may share an INE (two ELEVE_IDs over the years): take
+            # the first one no other record of the file claims, so planning is stable.
+            free = [k for k in by_ine.get(student.ine or "", ())
+                    if k not in direct and k not in claimed]
+            key = free[0] if free else key
         claimed.add(key)
         out[student.eleve_id] = key
     return out
@@ -221,7 +227,7 @@ def desired_state(
     :param today: the date leaving dates are compared with.
     :param settings: ``create_other_staff`` is read.
     """
-    people = _staff(snapshot, settings)
+    people = _staff(snapshot, state, settings)
     students, reasons, keys = _students(snapshot, state, today)
     people.update(students)
     links: frozenset[tuple[str, str]] | None = None

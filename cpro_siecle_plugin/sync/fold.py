@@ -13,6 +13,7 @@ from datetime import date
 from .plan import (
     Action,
     AddMember,
+    ChangeFunction,
     CreateCohort,
     CreateUser,
     DeactivateUser,
@@ -77,6 +78,7 @@ def _handlers(f: _Fold) -> dict[type[Action], Callable[[Action], None]]:
         CreateCohort: cohort,
         CreateUser: f.create_user,
         ReactivateUser: reactivate,
+        ChangeFunction: lambda a: f.person(a.person_key, population=Population(a.population)),
         RemoveMember: lambda a: f.member(a.person_key, a.cohort_key, add=False),
         AddMember: lambda a: f.member(a.person_key, a.cohort_key, add=True),
         UnlinkGuardian: lambda a: f.links.discard((a.guardian_key, a.student_key)),

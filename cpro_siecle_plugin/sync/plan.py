@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -26,6 +26,11 @@ class Action:
     @property
     def key(self) -> str:
         raise NotImplementedError
+
+    @property
+    def phase(self) -> int:
+        """Where the action runs in a plan (its kind's ``order`` unless said otherwise)."""
+        return self.order
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind}
@@ -87,6 +92,23 @@ class ReactivateUser(Action):
     population: str
     username: str
     unsuspend: bool = True
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.person_key}"
+
+
+@dataclass(frozen=True)
+class ChangeFunction(Action):
+    """A staff member whose STS function changed (teacher → head, → other staff...): same
+    account, another population; cohorts follow through member actions. Ledger only."""
+
+    kind: ClassVar[str] = "change_function"
+    order: ClassVar[int] = 35
+    person_key: str
+    username: str
+    former: str  # Population value before
+    population: str  # Population value after
 
     @property
     def key(self) -> str:
@@ -186,23 +208,38 @@ class SuspendUser(Action):
 
 @dataclass(frozen=True)
 class DeleteUser(Action):
-    """Delete for good an account deactivated for longer than the retention period."""
+    """Delete for good an account deactivated for longer than the retention period.
+
+    ``returning``: the person is back in the files; the old account is erased first and a
+    new one created by the same plan (so this deletion runs before the creations).
+    """
 
     kind: ClassVar[str] = "delete_user"
     order: ClassVar[int] = 100
     person_key: str
     population: str
     username: str
+    returning: bool = False
 
     @property
     def key(self) -> str:
         return f"{self.kind}:{self.person_key}"
 
+    @property
+    def phase(self) -> int:
+        return 15 if self.returning else self.order
+
+    def to_data(self) -> dict[str, Any]:
+        data = super().to_data()
+        if not self.returning:
+            del data["returning"]  # plans stored before the flag keep their checksum
+        return data
+
 
 ACTION_TYPES: dict[str, type[Action]] = {
     cls.kind: cls
     for cls in (
-        CreateCohort, CreateUser, ReactivateUser, RemoveMember, AddMember,
+        CreateCohort, CreateUser, ReactivateUser, ChangeFunction, RemoveMember, AddMember,
         UnlinkGuardian, LinkGuardian, DeactivateUser, SuspendUser, DeleteUser,
     )
 }
@@ -216,6 +253,8 @@ def action_from_data(data: Mapping[str, Any]) -> Action:
         raise PlanError(f"Action inconnue dans le plan enregistré : {data.get('kind')!r}.") from exc
     kwargs = {}
     for f in fields(cls):
+        if f.name not in data and f.default is not MISSING:
+            continue
         value = data.get(f.name)
         kwargs[f.name] = tuple(value) if isinstance(value, list) else value
     return cls(**kwargs)
@@ -223,7 +262,7 @@ def action_from_data(data: Mapping[str, Any]) -> Action:
 
 def sort_actions(actions: Iterable[Action]) -> tuple[Action, ...]:
     """The one deterministic order: by phase, then by key."""
-    return tuple(sorted(actions, key=lambda a: (a.order, a.key)))
+    return tuple(sorted(actions, key=lambda a: (a.phase, a.key)))
 
 
 @dataclass(frozen=True)

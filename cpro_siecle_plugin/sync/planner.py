@@ -20,6 +20,7 @@ from .desired import Desired, Wanted, desired_state
 from .plan import (
     Action,
     AddMember,
+    ChangeFunction,
     CreateCohort,
     CreateUser,
     DeactivateUser,
@@ -104,10 +105,13 @@ def _password(person: Wanted, settings: Settings) -> str:
 _LOGIN_PRIORITY = {"sts": 0, "eleves": 1, "responsables": 2}
 
 
-def _creations(new: Iterable[Wanted], state: LedgerState, settings: Settings) -> Iterator[Action]:
+def _creations(new: Iterable[Wanted], state: LedgerState, settings: Settings,
+               freed: Iterable[str] = ()) -> Iterator[Action]:
     """Accounts of new people, logins given staff first, then students, then guardians, each
-    in person-key order, and their cohorts."""
+    in person-key order, and their cohorts. ``freed``: logins of accounts this plan erases
+    before creating (returners after the retention period get their login back)."""
     taken = set(state.taken_usernames) | {p.username for p in state.people.values()}
+    taken -= set(freed)
     for person in sorted(new, key=lambda p: (_LOGIN_PRIORITY[p.population.source], p.key)):
         username = make_username(
             person.firstname, person.lastname, taken, settings.login_max_length
@@ -166,10 +170,14 @@ def _absent_reason(known: KnownPerson, desired: Desired) -> str:
 
 
 def _staying(known: KnownPerson, wanted: Wanted) -> Iterator[Action]:
-    """A known person in the files: reactivated if gone, memberships as the files say."""
+    """A known person in the files: reactivated if gone, function and memberships as the
+    files say."""
     if not known.active:
         population = wanted.population.value
         yield ReactivateUser(known.key, population, known.username, unsuspend=known.suspended)
+    if known.population is not wanted.population:
+        yield ChangeFunction(known.key, known.username, known.population.value,
+                             wanted.population.value)
     yield from _memberships(known.key, known.cohorts, wanted.cohorts)
 
 
@@ -185,19 +193,23 @@ def _people_actions(
     """Every account and membership action, the count of people kept per population, and
     the French warnings about returners whose account is deleted rather than reactivated."""
     new = [w for k, w in desired.people.items() if k not in state.people]
-    actions: list[Action] = list(_creations(new, state, settings))
+    actions: list[Action] = []
     kept = {p.value: 0 for p in sorted(desired.populations, key=lambda p: p.value)}
     warnings: list[str] = []
+    freed: list[str] = []
     for known in sorted(state.people.values(), key=lambda p: p.key):
         wanted = desired.people.get(known.key)
         if wanted is not None and _expired(known, today, settings):
             # Back after the retention period: the old account is erased (GDPR), never
-            # reactivated; the next import creates a new one (same key, fresh account).
-            actions.append(DeleteUser(known.key, known.population.value, known.username))
+            # reactivated, before a fresh one is created under the same key.
+            actions.append(DeleteUser(known.key, known.population.value, known.username,
+                                      returning=True))
+            new.append(wanted)
+            freed.append(known.username)
             warnings.append(
                 f"{wanted.firstname} {wanted.lastname} ({known.username}) revient après plus de "
                 f"{settings.retention_months} mois de désactivation : l'ancien compte est "
-                "supprimé (RGPD) ; importez à nouveau les fichiers pour lui créer un compte neuf.")
+                "supprimé (RGPD) et un compte neuf lui est créé.")
         elif wanted is not None:
             kept[wanted.population.value] += known.active
             actions.extend(_staying(known, wanted))
@@ -207,21 +219,24 @@ def _people_actions(
             actions.extend(_departure(known, _absent_reason(known, desired), settings))
         else:
             actions.extend(_retention(known, today, settings))
-    return actions, kept, warnings
+    return [*_creations(new, state, settings, freed), *actions], kept, warnings
 
 
-def _link_actions(desired: Desired, state: LedgerState, deleted: set[str]) -> Iterator[Action]:
+def _link_actions(desired: Desired, state: LedgerState, deleted: set[str],
+                  renewed: set[str]) -> Iterator[Action]:
     """Links follow Responsables; a link is removed only while both people stay active; none
-    is made to an account this plan deletes."""
+    is made to an account this plan deletes. An account ``renewed`` (erased, then created
+    afresh) has lost its links: they are made again."""
     if desired.links is None:
         return
     active_after = set(desired.people) - deleted | {
         p.key for p in state.people.values() if p.active and p.population not in desired.populations
     }
-    for guardian, student in sorted(desired.links - state.links):
+    have = {link for link in state.links if not renewed & set(link)}
+    for guardian, student in sorted(desired.links - have):
         if guardian not in deleted and student not in deleted:
             yield LinkGuardian(guardian, student)
-    for guardian, student in sorted(state.links - desired.links):
+    for guardian, student in sorted(have - desired.links):
         if guardian in active_after and student in active_after:
             yield UnlinkGuardian(guardian, student)
 
@@ -242,6 +257,11 @@ def _meta(
     }
     if snapshot.sts is not None:
         meta["structures"] = sorted({s.code for s in snapshot.sts.structures})
+    meta["exports"] = {
+        name: {"year": part.school.year, "exported_at": part.school.exported_at.isoformat()
+               if part.school.exported_at else None}
+        for name, part in zip(_SOURCES, given, strict=True) if part
+    }
     return meta
 
 
@@ -259,8 +279,10 @@ def compute_plan(snapshot: Snapshot, state: LedgerState, today: date, settings: 
     desired = desired_state(snapshot, state, today, settings)
     cohorts, cohort_warnings = _cohort_actions(snapshot, desired, state)
     people, kept, returner_warnings = _people_actions(desired, state, today, settings)
-    deleted = {a.person_key for a in people if isinstance(a, DeleteUser)}
-    actions = sort_actions([*cohorts, *people, *_link_actions(desired, state, deleted)])
+    renewed = {a.person_key for a in people if isinstance(a, DeleteUser) and a.returning}
+    deleted = {a.person_key for a in people if isinstance(a, DeleteUser)} - renewed
+    links = _link_actions(desired, state, deleted, renewed)
+    actions = sort_actions([*cohorts, *people, *links])
     meta = _meta(snapshot, state, today, settings)
     meta["warnings"] = [*desired.warnings, *cohort_warnings, *returner_warnings]
     meta["kept"] = kept

@@ -108,7 +108,8 @@ def _followers(gone: Collection[str], state: LedgerState) -> set[str]:
 def _rows(actions: Iterable[Action], state: LedgerState, settings: Settings,
           year_change: bool, expected: frozenset[str] | None) -> list[_Row]:
     """Every figure of the plan the brake weighs, for every population."""
-    out_of_use = [a for a in actions if isinstance(a, DeactivateUser | DeleteUser)]
+    out_of_use = [a for a in actions if isinstance(a, DeactivateUser)
+                  or isinstance(a, DeleteUser) and not a.returning]
     followers = _followers({a.person_key for a in out_of_use}, state)
     gone: dict[Population, int] = defaultdict(int)
     deleted: dict[Population, int] = defaultdict(int)

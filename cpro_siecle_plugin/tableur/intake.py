@@ -8,7 +8,7 @@ SIECLE readers, ``.csv`` / ``.xlsx`` files to the table readers, and both end up
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from ..domain import (
     StsExport,
 )
 from ..errors import InputError, Problem
-from ..siecle.analyse import Analysis, PastSts, ReadExport, analyse_files
+from ..siecle.analyse import Analysis, PastSts, ReadExport, SchoolHistory, analyse_files
 from ..siecle.archive import InputFile, check_size
 from .columns import TableKind
 from .csv_reader import read_csv
@@ -68,6 +68,15 @@ def read_sheets(file: InputFile, settings: Settings) -> list[Sheet]:
     return [read_csv(data, file.name)]
 
 
+def _joined(classes: str, staff: str) -> str:
+    """One label for two sheets: « x.xlsx (feuilles « Classes » et « Personnels ») »."""
+    book, cut, first = classes.partition(" (feuille « ")
+    if cut and staff.startswith(book + cut):
+        second = staff[len(book + cut):]
+        return f"{book} (feuilles « {first[:-3]} » et « {second[:-3]} »)"
+    return f"{classes} et {staff}"
+
+
 def _sts(tables: dict[TableKind, TableRows], school: School,
          problems: list[Problem]) -> ReadExport | None:
     classes, staff = tables.get(TableKind.CLASSES), tables.get(TableKind.STAFF)
@@ -81,7 +90,7 @@ def _sts(tables: dict[TableKind, TableRows], school: School,
         return None
     structures = read_classes(classes, problems)
     people = read_staff(staff, problems, {s.code for s in structures})
-    label = f"{classes.label} + {staff.label}"
+    label = _joined(classes.label, staff.label)
     return ReadExport(ExportKind.STS, label,
                       StsExport(school, tuple(structures), tuple(people), (), label))
 
@@ -129,15 +138,19 @@ def read_tables(files: Sequence[InputFile], settings: Settings
 def analyse_inputs(
     files: Sequence[InputFile], *, today: date, settings: Settings,
     expected: Collection[ExportKind] | None = None, past_sts: PastSts | None = None,
+    history: Callable[[str], SchoolHistory] | None = None, confirm: Collection[str] = (),
 ) -> Analysis:
     """Analyse the files of one import, SIECLE exports or the school's tables.
+
+    ``history`` and ``confirm`` are passed to :func:`.siecle.analyse.analyse_files`.
 
     :raises InputError: a file cannot be read, or SIECLE exports and tables are mixed.
     """
     sheet_files = [f for f in files if is_sheet_file(f)]
     if not sheet_files:
         return analyse_files(files, today=today, settings=settings, expected=expected,
-                             has_sts_import=False, past_sts=past_sts)
+                             has_sts_import=False, past_sts=past_sts, history=history,
+                             confirm=confirm)
     if len(sheet_files) != len(files):
         other = next(f for f in files if not is_sheet_file(f))
         raise InputError(other.name, "exports SIECLE et tableaux « hors SIECLE » dans une même "
@@ -145,4 +158,4 @@ def analyse_inputs(
     exports, problems = read_tables(sheet_files, settings)
     return analyse_files((), today=today, settings=settings, has_sts_import=False,
                          past_sts=past_sts, preread=exports, preread_problems=problems,
-                         source=SOURCE_SHEETS)
+                         source=SOURCE_SHEETS, history=history, confirm=confirm)

@@ -201,6 +201,18 @@ class Lab:
         with self.engine.begin() as conn:
             for sql in _CLEAN_SQL:
                 conn.execute(sa.text(sql))
+            # A test that took a capability away and was killed before giving it back.
+            restored = conn.execute(sa.text(
+                "update mdl_role_capabilities set permission = 1 where roleid = :r and "
+                "capability = 'moodle/user:create' and permission <> 1"), {"r": self.ws_role})
+        if restored.rowcount:
+            self.purge_caches()
+
+    def purge_caches(self) -> None:
+        """Moodle's caches emptied (after a change made in its database)."""
+        subprocess.run(["runuser", "-u", "www-data", "--", "php",
+                        f"{self.folder}/moodle/admin/cli/purge_caches.php"], check=True,
+                       capture_output=True)
 
     def reset(self, *, relaxed_passwords: bool = False) -> None:
         """Restore the lab's snapshot (about 5 s); its own lab only."""

@@ -229,7 +229,7 @@ def test_missing_capability_is_named_by_the_preflight(school: LabSchool, sample_
     lab.execute("update mdl_role_capabilities set permission = -1000 where roleid = :r "
                 "and capability = 'moodle/user:create'", r=lab.ws_role)
     try:
-        _purge_caches(lab)
+        lab.purge_caches()
         preview = school.preview(sample_files)
         failed = [c for c in preview.preflight.checks if not c.ok and c.blocking]
         assert failed, preview.preflight.checks
@@ -240,15 +240,7 @@ def test_missing_capability_is_named_by_the_preflight(school: LabSchool, sample_
     finally:
         lab.execute("update mdl_role_capabilities set permission = 1 where roleid = :r "
                     "and capability = 'moodle/user:create'", r=lab.ws_role)
-        _purge_caches(lab)
-
-
-def _purge_caches(lab: Lab) -> None:
-    import subprocess
-
-    subprocess.run(["runuser", "-u", "www-data", "--", "php",
-                    f"{lab.folder}/moodle/admin/cli/purge_caches.php"], check=True,
-                   capture_output=True)
+        lab.purge_caches()
 
 
 def test_ledger_of_another_host_is_refused_then_moved_on_purpose(school: LabSchool,

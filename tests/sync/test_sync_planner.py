@@ -140,7 +140,7 @@ def test_reimport_without_change_plans_nothing() -> None:
     _, state = plan_and_apply(full())
     plan, _ = plan_and_apply(full(), state, date(2025, 10, 1))
     assert plan.is_empty
-    assert plan.meta["kept"] == {"guardian": 2, "head": 1, "student": 3, "teacher": 2}
+    assert plan.meta["kept"] == {"guardian": 2, "head": 1, "staff": 0, "student": 3, "teacher": 2}
 
 
 def test_known_people_are_kept_even_when_their_names_change() -> None:

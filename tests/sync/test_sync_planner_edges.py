@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sync_factories import UAJ, division, group, plan_and_apply, snapshot, staff, student, tkey
 
+from cpro_siecle_plugin.domain import StaffRole
 from cpro_siecle_plugin.sync.plan import CreateCohort
-from cpro_siecle_plugin.sync.state import cohort_code, cohort_key
+from cpro_siecle_plugin.sync.state import Population, cohort_code, cohort_key
 
 
 def test_a_group_coded_like_a_teachers_cohort_keeps_its_own_cohort() -> None:
@@ -27,3 +28,39 @@ def test_cohort_keys_of_plain_codes_are_unchanged_and_decode_back() -> None:
     for code in ("2NDE1", "a:b", "50%", "%3A", "x:ens"):
         for teachers in (False, True):
             assert cohort_code(cohort_key(UAJ, code, teachers)) == (code, teachers)
+
+
+def test_a_teacher_who_becomes_head_changes_function_once() -> None:
+    """ENS → DIR: a function change (no new account, no departure), then nothing more."""
+    structures = [division("2A")]
+    _, state = plan_and_apply(snapshot(staff=[staff("T1", "Anne", "MARTIN", "2A")],
+                                   structures=structures))
+    head = snapshot(staff=[staff("T1", "Anne", "MARTIN", role=StaffRole.HEAD)],
+                    structures=structures)
+    plan, state = plan_and_apply(head, state)
+    assert [a.kind for a in plan.actions] == ["change_function", "remove_member"]
+    assert state.people[tkey("T1")].population is Population.HEAD
+    assert plan_and_apply(head, state)[0].is_empty
+
+
+def test_staff_whose_function_becomes_another_stay_as_other_staff() -> None:
+    """ENS → DOC without CREATE_OTHER_STAFF: kept as « autres personnels », not suspended;
+    gone from STS later, they leave like anyone."""
+    _, state = plan_and_apply(snapshot(staff=[staff("T1")]))
+    plan, state = plan_and_apply(snapshot(staff=[staff("T1", role=StaffRole.OTHER)]), state)
+    assert [a.kind for a in plan.actions] == ["change_function"]
+    assert state.people[tkey("T1")].active
+    assert [a.kind for a in plan_and_apply(snapshot(staff=[]), state)[0].actions] == [
+        "deactivate_user"]
+
+
+def test_a_new_eleve_id_finds_its_student_even_when_two_share_the_ine() -> None:
+    """Two known students with one INE: a new ELEVE_ID takes the one the file leaves free,
+    whatever the key order, so applying then planning again changes nothing."""
+    _, state = plan_and_apply(snapshot(students=[student("2", ine="I2")]))
+    both = [student("15", "Zoé", "BLANC", ine="I2"), student("2", ine="I2")]
+    _, state = plan_and_apply(snapshot(students=both), state)
+    moved = snapshot(students=[student("15", "Zoé", "BLANC", ine="I2"), student("1", ine="I2")])
+    plan, state = plan_and_apply(moved, state)
+    assert not plan.of_kind(CreateCohort) and "create_user" not in plan.counts()
+    assert plan_and_apply(moved, state)[0].is_empty

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from sync_factories import (
     SETTINGS,
     TODAY,
+    UAJ,
     division,
     group,
     guardian,
@@ -23,6 +24,7 @@ from sync_factories import (
 
 from cpro_siecle_plugin.domain import Snapshot, StaffRole
 from cpro_siecle_plugin.sync.planner import compute_plan
+from cpro_siecle_plugin.sync.state import LedgerState
 
 CODES = ("2A", "2B", "1A", "G1", "G2")
 STRUCTURES = (division("2A"), division("2B"), division("1A"), group("G1", "2A"), group("G2"))
@@ -134,3 +136,19 @@ def test_applying_then_planning_again_changes_nothing(
     assert replan.actions == (), [a.key for a in replan.actions]
     usernames = [p.username for p in state.people.values()]
     assert len(usernames) == len(set(usernames))
+
+
+@PROPS
+@given(steps=st.lists(st.tuples(schools(), st.integers(0, 420)), min_size=3, max_size=4))
+def test_successive_imports_each_converge_at_once(steps: list[tuple[Snapshot, int]]) -> None:
+    """Three or four imports in a row, days or months apart (departures, returns within and
+    after the retention period, function changes, ELEVE_ID changes under one INE): after
+    each one is applied, planning the same files again changes nothing."""
+    state, day = LedgerState.empty(UAJ), TODAY
+    for snap, days in steps:
+        day += timedelta(days=days)
+        _, state = plan_and_apply(snap, state, day)
+        replan = compute_plan(snap, state, day, SETTINGS)
+        assert replan.actions == (), [a.key for a in replan.actions]
+        usernames = [p.username for p in state.people.values()]
+        assert len(usernames) == len(set(usernames))

@@ -5,11 +5,21 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from sync_factories import TODAY, gkey, guardian, link, plan_and_apply, skey, snapshot, tkey
+from sync_factories import (
+    SETTINGS,
+    TODAY,
+    gkey,
+    guardian,
+    link,
+    plan_and_apply,
+    skey,
+    snapshot,
+    tkey,
+)
 from test_sync_planner import GUARDIANS, LINKS, STUDENTS, created, full
 
 from cpro_siecle_plugin.sync.plan import DeactivateUser, ReactivateUser
-from cpro_siecle_plugin.sync.planner import add_months
+from cpro_siecle_plugin.sync.planner import add_months, compute_plan
 
 
 def test_guardian_who_is_also_a_teacher_keeps_two_separate_accounts() -> None:
@@ -55,17 +65,21 @@ def test_returner_under_a_new_eleve_id_gets_the_same_account_back() -> None:
 
 def test_returner_after_the_retention_period_is_never_reactivated() -> None:
     """Back in the files more than 12 months after leaving, with no import in between: the old
-    account is deleted (GDPR) and the admin told; the next import creates a fresh one."""
+    account is deleted (GDPR) first, then a fresh one is created in the same import, with its
+    login back, its cohorts and its guardians' links; the admin is told."""
     _, state = plan_and_apply(full())
     _, state = plan_and_apply(full(students=STUDENTS[1:]), state)
     later = add_months(TODAY, 13)
     plan, state = plan_and_apply(full(), state, later)
-    assert [(a.kind, a.person_key) for a in plan.actions] == [  # type: ignore[attr-defined]
-        ("delete_user", skey("1001"))]
-    assert any("theo.faure" in w and "RGPD" in w for w in plan.meta["warnings"])
-    plan, _ = plan_and_apply(full(), state, later)
+    steps = [(a.kind, getattr(a, "person_key", None)) for a in plan.actions]
+    assert steps[:2] == [("delete_user", skey("1001")), ("create_user", skey("1001"))]
+    assert {kind for kind, _ in steps[2:]} == {"add_member", "link_guardian"}
+    assert plan.actions[0].returning  # type: ignore[attr-defined]
     assert created(plan)[skey("1001")].username == "theo.faure"
-    assert {a.kind for a in plan.actions} == {"create_user", "add_member", "link_guardian"}
+    assert any("theo.faure" in w and "RGPD" in w and "compte neuf" in w
+               for w in plan.meta["warnings"])
+    assert not plan.meta["brake"]["count"]
+    assert compute_plan(full(), state, later, SETTINGS).is_empty
 
 
 def test_responsables_before_any_eleves_import_warns_instead_of_nothing_to_do() -> None:

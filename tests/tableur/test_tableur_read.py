@@ -74,6 +74,8 @@ def test_xlsx_dates_as_dates_numbers_and_text_with_a_hidden_helper_sheet(tmp_pat
     analysis = analyse([book])
     _check_cfa(analysis)
     assert analysis.snapshot is not None and analysis.snapshot.eleves is not None
+    assert analysis.snapshot.sts is not None
+    assert analysis.snapshot.sts.filename == "cfa.xlsx (feuilles « Classes » et « Personnels »)"
     kids = {s.eleve_id: s for s in analysis.snapshot.eleves.students}
     assert kids["E001"].birth_date == date(2008, 9, 2)
     assert kids["E003"].birth_date == date(2007, 5, 15)
