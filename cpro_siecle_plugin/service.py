@@ -228,32 +228,39 @@ class SiecleService:
         :raises ImportLockedError: another import of the school is running.
         :raises PlanError: the plan was already applied, or the host is not ready.
         """
-        record = self.ledger.plan_record(plan_id)
-        if checksum != record.checksum:
-            raise ChecksumMismatchError(checksum, record.checksum)
-        if record.status == "applied":
-            raise PlanError("Ce plan a déjà été appliqué : relancez l'aperçu.")
-        plan = self.ledger.get_plan(plan_id, expected_checksum=checksum)
+        uaj, plan = self._stored(plan_id, checksum)
         enforce(plan, force)
         self._check_host(plan)
-        with self.ledger.lock(record.uaj, user):
+        with self.ledger.lock(uaj, user):
             self.ledger.begin_apply(plan_id)
-            names = self._names(record.uaj)
+            names = self._names(uaj)
             run_id = self.ledger.start_run(plan_id, user)
             self.host.notices.clear()
             try:
                 outcome = apply_plan(plan, self.host, self.ledger.journal(plan_id),
-                                     batch_size=self.settings.batch_size, progress=progress)
+                                     progress=progress)
             except Exception as exc:
                 broken = ApplyOutcome(complete=False, error=str(exc), total=len(plan.actions))
                 self.ledger.finish_run(run_id, broken, None)
                 raise
             forced = user if force and plan.meta.get("brake", {}).get("triggered") else None
             report = build_report(plan, outcome, people=names, forced_by=forced)
-            report = replace(report, warnings=(*report.warnings, *self.host.notices))
-            self.ledger.finish_run(run_id, outcome, report_to_data(report))
+            report_data = report_to_data(replace(report, warnings=(*report.warnings,
+                                                                   *self.host.notices)))
+            del plan, names, report  # not needed to record the run: freed before its largest step
+            self.ledger.finish_run(run_id, outcome, report_data)
         outcome.run_id = run_id
         return outcome
+
+    def _stored(self, plan_id: int, checksum: str) -> tuple[str, Plan]:
+        """The school and the stored plan to apply (the record, holding the whole plan's
+        data a second time, is not kept during the import)."""
+        record = self.ledger.plan_record(plan_id)
+        if checksum != record.checksum:
+            raise ChecksumMismatchError(checksum, record.checksum)
+        if record.status == "applied":
+            raise PlanError("Ce plan a déjà été appliqué : relancez l'aperçu.")
+        return record.uaj, self.ledger.get_plan(plan_id, expected_checksum=checksum)
 
     def apply_request(
         self, request: ImportRequest, progress: Callable[[int, int], None]
