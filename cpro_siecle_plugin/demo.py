@@ -2,8 +2,12 @@
 
 ``cpro-siecle serve`` runs it at http://127.0.0.1:5000. Everything it keeps (the plugin's
 ledger, the embedded host's accounts, the session secret) lives in the instance folder.
-The administrator comes from ``CPRO_SIECLE_DEMO_ADMIN`` / ``CPRO_SIECLE_DEMO_PASSWORD``
-(default ``admin`` / ``admin``). Set ``CPRO_SIECLE_HOST=moodle``,
+Two kinds of accounts show the per-school access: the platform's operator, who manages
+every school (``CPRO_SIECLE_DEMO_ADMIN`` / ``CPRO_SIECLE_DEMO_PASSWORD``, default
+``admin`` / ``admin``), and a school referent who manages one school only
+(``CPRO_SIECLE_DEMO_REFERENT`` / ``CPRO_SIECLE_DEMO_REFERENT_PASSWORD``, default
+``referent`` / ``referent``, for ``CPRO_SIECLE_DEMO_REFERENT_SCHOOL``, default the samples'
+``0691234X``). Set ``CPRO_SIECLE_HOST=moodle``,
 ``CPRO_SIECLE_MOODLE_URL`` and ``CPRO_SIECLE_MOODLE_TOKEN`` to work on a real Moodle.
 """
 
@@ -24,16 +28,24 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 
 from .admin.presenters import host_label
+from .domain import ALL_SCHOOLS
 from .extension import SieclePlugin, get_state
 
 DEFAULT_ADMIN = ("admin", "admin")
+DEFAULT_REFERENT = ("referent", "referent", "0691234X")
 
 
 class DemoAdmin(UserMixin):
-    """The demo's only account: its administrator."""
+    """A demo account: the operator (every school) or a school's referent (one school)."""
 
     def __init__(self, name: str) -> None:
         self.id = name
+
+    @property
+    def schools(self) -> Any:
+        """What the plugin's schools hook returns for this account."""
+        login, _, school = referent_credentials()
+        return {school} if self.id == login else ALL_SCHOOLS
 
 
 class LoginForm(FlaskForm):
@@ -60,6 +72,21 @@ def admin_credentials() -> tuple[str, str]:
     )
 
 
+def referent_credentials() -> tuple[str, str, str]:
+    """The school referent's login, password and school (UAJ)."""
+    return (
+        os.environ.get("CPRO_SIECLE_DEMO_REFERENT", DEFAULT_REFERENT[0]),
+        os.environ.get("CPRO_SIECLE_DEMO_REFERENT_PASSWORD", DEFAULT_REFERENT[1]),
+        os.environ.get("CPRO_SIECLE_DEMO_REFERENT_SCHOOL", DEFAULT_REFERENT[2]),
+    )
+
+
+def _accounts() -> dict[str, str]:
+    """Login → password of the demo's accounts."""
+    admin, referent = admin_credentials(), referent_credentials()
+    return {referent[0]: referent[1], admin[0]: admin[1]}
+
+
 class HomeView(AdminIndexView):
     """The admin home page: where to start, for the logged-in administrator only."""
 
@@ -73,6 +100,9 @@ class HomeView(AdminIndexView):
     def index(self) -> Any:
         host = get_state().host
         users = host.list_users() if hasattr(host, "list_users") else None
+        scope = get_state().scope()
+        if users is not None and not scope.every:  # a referent sees their school's only
+            users = [u for u in users if scope.allows(_school_of(u.idnumber))]
         form, result = TryAccountForm(), None
         if users is not None and form.validate_on_submit():
             result = _try_account(host, form.username.data or "", form.password.data or "")
@@ -83,6 +113,12 @@ class HomeView(AdminIndexView):
             form=form,
             result=result,
         )
+
+
+def _school_of(idnumber: str | None) -> str:
+    """The UAJ in an account's ``cpro:{UAJ}:…`` idnumber (``""`` for another account)."""
+    parts = (idnumber or "").split(":")
+    return parts[1] if len(parts) > 2 and parts[0] == "cpro" else ""
 
 
 def _try_account(host: Any, username: str, password: str) -> str:
@@ -121,16 +157,15 @@ def _configure(app: Flask, config: Mapping[str, Any] | None) -> None:
 def _add_login(app: Flask) -> None:
     manager = LoginManager(app)
     manager.login_view = "demo_login"
-    manager.user_loader(lambda name: DemoAdmin(name) if name == admin_credentials()[0] else None)
+    manager.user_loader(lambda name: DemoAdmin(name) if name in _accounts() else None)
 
     @app.route("/login", methods=("GET", "POST"), endpoint="demo_login")
     def login() -> Any:
         form, error = LoginForm(), None
         if form.validate_on_submit():
-            name, password = admin_credentials()
-            if hmac.compare_digest(form.username.data or "", name) and hmac.compare_digest(
-                form.password.data or "", password
-            ):
+            name = form.username.data or ""
+            password = _accounts().get(name)
+            if password is not None and hmac.compare_digest(form.password.data or "", password):
                 login_user(DemoAdmin(name))
                 target = request.args.get("next", "")
                 return redirect(target if target.startswith("/admin") else "/admin/")
@@ -161,6 +196,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
         admin,
         is_admin=lambda: current_user.is_authenticated,
         user_name=lambda: current_user.id,
+        schools=lambda: current_user.schools if current_user.is_authenticated else None,
     )
     admin.add_link(MenuLink(name="Se déconnecter", url="/logout"))
     return app

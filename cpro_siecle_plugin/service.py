@@ -17,8 +17,8 @@ from typing import Any
 from .adapters.base import HostAdapter, Preflight
 from .collation import class_key
 from .config import Settings
-from .domain import ExportKind, Snapshot, Structure
-from .errors import ChecksumMismatchError, PlanError
+from .domain import ExportKind, SchoolScope, Snapshot, Structure
+from .errors import ChecksumMismatchError, PlanError, SchoolForbiddenError
 from .reports.report import Known, Report, build_report
 from .runner.apply import ApplyOutcome, apply_plan
 from .runner.jobs import ImportRequest
@@ -66,13 +66,17 @@ class Preview:
 
 def analyse_with_ledger(
     files: Sequence[InputFile], ledger: Ledger | None, *, today: date, settings: Settings,
-    expected: Collection[ExportKind] | None = None,
+    expected: Collection[ExportKind] | None = None, scope: SchoolScope | None = None,
 ) -> Analysis:
     """Read and check the files (SIECLE exports or « hors SIECLE » tables); without STS among
     them, against the structures of the school's last STS import in ``ledger`` (no ledger, or
     a school never imported: STS first). Files not of the school's source are refused.
+
+    :raises SchoolForbiddenError: the files' school is outside ``scope`` (checked before
+        anything of that school is read from the ledger).
     """
     def past_sts(uaj: str) -> tuple[list[Structure], bool] | None:
+        _check_scope(scope, uaj)
         if ledger is None or (school := ledger.school(uaj)) is None:
             return None
         structures = [Structure(code, label, is_group)
@@ -82,8 +86,15 @@ def analyse_with_ledger(
     analysis = analyse_inputs(files, today=today, settings=settings, expected=expected,
                               past_sts=past_sts)
     uaj = analysis.summary.get("uaj")
+    if uaj:
+        _check_scope(scope, str(uaj))
     school = ledger.school(uaj) if ledger is not None and uaj else None
     return source_problem(analysis, school.source if school else None)
+
+
+def _check_scope(scope: SchoolScope | None, uaj: str) -> None:
+    if scope is not None and not scope.allows(uaj):
+        raise SchoolForbiddenError(uaj)
 
 
 class SiecleService:
@@ -109,7 +120,8 @@ class SiecleService:
     # -- dry run ----------------------------------------------------------------------------
 
     def analyse(
-        self, files: Sequence[InputFile], expected: Collection[ExportKind] | None = None
+        self, files: Sequence[InputFile], expected: Collection[ExportKind] | None = None,
+        scope: SchoolScope | None = None,
     ) -> Analysis:
         """Read and check the files against what the ledger knows of their school.
 
@@ -117,11 +129,12 @@ class SiecleService:
         import; a school never imported needs STS first.
         """
         return analyse_with_ledger(files, self.ledger, today=self.today,
-                                   settings=self.settings, expected=expected)
+                                   settings=self.settings, expected=expected, scope=scope)
 
     def preview(
         self, files: Sequence[InputFile], user: str,
         expected: Collection[ExportKind] | None = None, force: bool = False,
+        scope: SchoolScope | None = None,
     ) -> Preview:
         """Analyse, plan against the ledger, check logins on the host and store the plan.
 
@@ -129,8 +142,9 @@ class SiecleService:
         enforced when applying.
 
         :raises AnalysisError: the files have blocking problems.
+        :raises SchoolForbiddenError: the files' school is outside ``scope``.
         """
-        analysis, snapshot, state, version, plan = self._prepare(files, expected)
+        analysis, snapshot, state, version, plan = self._prepare(files, expected, scope)
         plan_id = self.ledger.save_plan(plan, user, list(snapshot.files), state_version=version,
                                         extra=self._extra(snapshot, state))
         brake = dict(plan.meta.get("brake") or {})
@@ -146,9 +160,10 @@ class SiecleService:
         return self._prepare(files, expected)[4]
 
     def _prepare(
-        self, files: Sequence[InputFile], expected: Collection[ExportKind] | None
+        self, files: Sequence[InputFile], expected: Collection[ExportKind] | None,
+        scope: SchoolScope | None = None,
     ) -> tuple[Analysis, Snapshot, LedgerState, int, Plan]:
-        analysis = self.analyse(files, expected)
+        analysis = self.analyse(files, expected, scope)
         analysis.raise_for_errors()
         snapshot = analysis.snapshot
         assert snapshot is not None
@@ -247,9 +262,11 @@ class SiecleService:
 
     # -- history and accounts ---------------------------------------------------------------
 
-    def history(self, uaj: str | None = None) -> list[RunRecord]:
-        """Past imports, latest first."""
-        return self.ledger.history(uaj)
+    def history(
+        self, uaj: str | None = None, scope: SchoolScope | None = None
+    ) -> list[RunRecord]:
+        """Past imports, latest first (of the schools in ``scope`` only, when given)."""
+        return self.ledger.history(uaj, uajs=scope.filter if scope else None)
 
     def run(self, run_id: int) -> RunRecord:
         """One past import."""
@@ -265,17 +282,18 @@ class SiecleService:
                 if s == "done"}
         return build_report(plan, ApplyOutcome(done_keys=done, complete=False))
 
-    def logins(self, uaj: str | None = None) -> dict[str, Any]:
-        """Logins of a school (every school if ``None``), for the admin to hand out.
+    def logins(self, uaj: str | None = None, scope: SchoolScope | None = None) -> dict[str, Any]:
+        """Logins of a school (every school of ``scope`` if ``None``), for the admin to hand out.
 
         :returns: ``staff`` and ``guardians`` (lists), ``students`` (class code → list;
             ``""`` for students with no class). Each line: ``key``, ``uaj``, ``lastname``,
             ``firstname``, ``username``, ``population``, ``active``, ``suspended``. No
             password is stored, so none is given (see :meth:`reset_password`).
         """
-        kinds = self.ledger.structures(uaj)
+        uajs = scope.filter if scope else None
+        kinds = self.ledger.structures(uaj, uajs=uajs)
         out: dict[str, Any] = {"staff": [], "guardians": [], "students": {}}
-        for p in self.ledger.people(uaj):
+        for p in self.ledger.people(uaj, uajs=uajs):
             line = {"key": p.key, "uaj": p.uaj, "lastname": p.lastname,
                     "firstname": p.firstname, "username": p.username,
                     "population": p.population, "active": p.active, "suspended": p.suspended}
