@@ -147,7 +147,9 @@ def _configure(app: Flask, config: Mapping[str, Any] | None) -> None:
     }
     for key, value in defaults.items():
         app.config[key] = os.environ.get(key, value)
-    app.config["SECRET_KEY"] = _persistent_secret(instance, "secret_key")
+    # Several web workers (gunicorn) must share one session key: give it in the environment.
+    app.config["SECRET_KEY"] = os.environ.get(
+        "CPRO_SIECLE_DEMO_SECRET_KEY") or _persistent_secret(instance, "secret_key")
     app.config["CPRO_SIECLE_SECRET"] = os.environ.get(
         "CPRO_SIECLE_SECRET", _persistent_secret(instance, "cpro_siecle_secret")
     )
@@ -184,10 +186,12 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     """Build the demo platform.
 
     :param config: extra Flask config (applied last).
-    :param instance_path: where the demo keeps its files (default: Flask's instance folder).
+    :param instance_path: where the demo keeps its files (default: ``CPRO_SIECLE_DEMO_INSTANCE``,
+        else Flask's instance folder).
     :returns: the app, with the plugin mounted under « Importation SIECLE ».
     """
-    app = Flask(__name__, instance_path=instance_path)
+    app = Flask(__name__,
+                instance_path=instance_path or os.environ.get("CPRO_SIECLE_DEMO_INSTANCE"))
     _configure(app, config)
     _add_login(app)
     admin = Admin(app, name="Plateforme de démonstration", index_view=HomeView(name="Accueil"))
