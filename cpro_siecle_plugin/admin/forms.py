@@ -50,7 +50,7 @@ class StudentsUploadForm(_Confirmations, FlaskForm):
         return [(self.eleves.data, ELEVES_SLOT), (self.responsables.data, RESPONSABLES_SLOT)]
 
 
-class SheetsUploadForm(FlaskForm):
+class SheetsUploadForm(_Confirmations, FlaskForm):
     """The « hors SIECLE » tables: one workbook (.xlsx) or several CSV files at once."""
 
     fichiers = MultipleFileField(LABELS["sheets"])
@@ -59,10 +59,6 @@ class SheetsUploadForm(FlaskForm):
     def uploads(self) -> list[tuple[FileStorage | None, Slot | None]]:
         """The uploaded files, each without slot (recognised by its headers when read)."""
         return [(storage, None) for storage in self.fichiers.data or ()]
-
-    def confirmations(self) -> set[str]:
-        """Confirmations ticked on this page: none (the upload pages may ask for some)."""
-        return set()
 
 
 class SourceForm(FlaskForm):

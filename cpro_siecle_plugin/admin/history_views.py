@@ -32,7 +32,7 @@ class HistoryView(PluginView):
     def index(self) -> Any:
         return self.render(
             "cpro_siecle/history.html",
-            runs=self.state.service.history(),
+            runs=self.state.service.history(scope=self.state.scope()),
             count_rows=count_rows,
             local_time=self.state.local_time,
         )
@@ -41,6 +41,7 @@ class HistoryView(PluginView):
         if parse_id(run_id) is None:
             refuse(404, msg("run_unknown"))
         try:
+            self.require_school(self.state.service.run(run_id).uaj, "run_unknown")
             return self.state.service.report(run_id)
         except (KeyError, LookupError, SiecleError):
             refuse(404, msg("run_unknown"))
@@ -93,7 +94,7 @@ class LoginsView(PluginView):
 
     @expose("/")
     def index(self) -> Any:
-        logins = self.state.service.logins(None)
+        logins = self.state.service.logins(None, scope=self.state.scope())
         return self.render(
             "cpro_siecle/logins.html",
             logins=logins,
@@ -104,7 +105,7 @@ class LoginsView(PluginView):
 
     @expose("/eleves.pdf")
     def students_pdf(self) -> Any:
-        data = logins_pdf(self.state.service.logins(None)["students"])
+        data = logins_pdf(self.state.service.logins(None, scope=self.state.scope())["students"])
         return _download(data, "application/pdf", "identifiants_eleves.pdf")
 
     @expose("/reinitialiser", methods=("POST",))
@@ -113,6 +114,8 @@ class LoginsView(PluginView):
         if not posted(form):
             refuse(400, msg("form_invalid"))
         person = self.state.ledger.person(form.person_key.data or "")
+        if person is not None:
+            self.require_school(person.uaj, "account_unknown")
         try:
             password = self.state.service.reset_password(form.person_key.data or "")
         except SiecleError as exc:
