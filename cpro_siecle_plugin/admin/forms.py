@@ -81,7 +81,8 @@ class ImportForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    """Resets one student's password to the birth date (change forced at next login)."""
+    """Confirms a password reset: a student's back to the birth date, anyone else's to a new
+    random one (change forced at next login)."""
 
     person_key = HiddenField()
     submit = SubmitField(LABELS["reset"])
