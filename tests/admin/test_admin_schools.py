@@ -44,8 +44,9 @@ def world(tmp_path_factory, ui_module) -> dict[str, Any]:
     operator = _client(app, "ALL")
     ui.run_import(operator, app, ui.upload(operator, ui.STS_URL, {"sts": ui.STS})
                   .get_data(as_text=True))
-    first, preview = (ui.upload(operator, ui.STS_URL, {"sts": sts_b(ui)}).get_data(as_text=True)
-                      for _ in range(2))
+    # A second school on the platform: its first import is confirmed as a new school.
+    first, preview = (ui.upload(operator, ui.STS_URL, {"sts": sts_b(ui)}, new_school="y")
+                      .get_data(as_text=True) for _ in range(2))
     b_status = ui.run_import(operator, app, first)
     ledger = get_state(app).ledger
     b_people = ledger.people(B)
