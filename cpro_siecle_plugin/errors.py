@@ -12,6 +12,7 @@ Hierarchy::
     │   ├── SafetyBrakeError         too many deactivations/deletions without force
     │   ├── ChecksumMismatchError    the plan to apply is not the one previewed
     │   └── ImportLockedError        another import runs for the same school
+    ├── SchoolForbiddenError         the administrator does not manage the files' school
     ├── ConfigError                  missing or invalid CPRO_SIECLE_* setting
     └── HostError                    the host LMS failed (raised by adapters only)
         ├── HostUnavailableError     network, timeout, 5xx, site in maintenance
@@ -167,6 +168,15 @@ class ImportLockedError(PlanError):
             f"Une importation est déjà en cours pour l'établissement {uaj}{who}{when}. "
             f"Attendez qu'elle se termine avant d'en lancer une autre.{crashed}"
         )
+
+
+class SchoolForbiddenError(SiecleError):
+    """The files are of a school the administrator does not manage (per-school access)."""
+
+    def __init__(self, uaj: str) -> None:
+        self.uaj = uaj
+        super().__init__(f"Vous ne gérez pas l'établissement {uaj} : votre compte ne peut pas "
+                         "importer ses fichiers.")
 
 
 class ConfigError(SiecleError):

@@ -28,7 +28,7 @@ class HistoryView(PluginView):
     def index(self) -> Any:
         return self.render(
             "cpro_siecle/history.html",
-            runs=self.state.service.history(),
+            runs=self.state.service.history(scope=self.state.scope()),
             count_rows=count_rows,
             local_time=self.state.local_time,
         )
@@ -37,6 +37,7 @@ class HistoryView(PluginView):
         if parse_id(run_id) is None:
             refuse(404, msg("run_unknown"))
         try:
+            self.require_school(self.state.service.run(run_id).uaj, "run_unknown")
             return self.state.service.report(run_id)
         except (KeyError, LookupError, SiecleError):
             refuse(404, msg("run_unknown"))
@@ -93,7 +94,7 @@ class LoginsView(PluginView):
         return self.render(
             "cpro_siecle/logins.html",
             view=logins_view(
-                self.state.service.logins(None),
+                self.state.service.logins(None, scope=self.state.scope()),
                 settings.student_login_months,
                 settings.retention_months,
             ),
@@ -105,7 +106,7 @@ class LoginsView(PluginView):
 
     @expose("/eleves.pdf")
     def students_pdf(self) -> Any:
-        data = logins_pdf(self.state.service.logins(None)["students"])
+        data = logins_pdf(self.state.service.logins(None, scope=self.state.scope())["students"])
         return _download(data, "application/pdf", "identifiants_eleves.pdf")
 
     @expose("/reinitialiser", methods=("GET", "POST"))
@@ -118,6 +119,8 @@ class LoginsView(PluginView):
             refuse(400, msg("form_invalid"))
         key = form.person_key.data or ""
         person = self.state.ledger.person(key)
+        if person is not None:
+            self.require_school(person.uaj, "account_unknown")
         try:
             password = self.state.service.reset_password(key)
         except SiecleError as exc:
@@ -133,6 +136,7 @@ class LoginsView(PluginView):
         person = self.state.service.login_line(key)
         if person is None:
             refuse(404, msg("person_unknown"))
+        self.require_school(str(person["uaj"]), "person_unknown")
         form = ResetPasswordForm(formdata=None, person_key=key)
         return self.render("cpro_siecle/reset_confirm.html", person=person, form=form,
                            function_label=function_label,

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from ..domain import SchoolScope
 from ..french import school_year
 from ..service import SiecleService
 from ..store.ledger import Ledger
@@ -24,15 +25,19 @@ def _kinds(populations: list[str]) -> set[str]:
 
 
 def last_imports(
-    service: SiecleService, ledger: Ledger, local_time: Callable[[datetime], str]
+    service: SiecleService,
+    ledger: Ledger,
+    local_time: Callable[[datetime], str],
+    scope: SchoolScope | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """The last completed import of each kind: ``sts`` and ``students`` (absent if none).
+    """The last completed import of each kind: ``sts`` and ``students`` (absent if none),
+    among the schools in ``scope`` (every school when ``None``).
 
     Each value: ``run_id``, ``when`` (local time), ``user``, ``year`` (``2025-2026``),
     ``files`` and ``counts`` ((French label, number) of what was done).
     """
     found: dict[str, dict[str, Any]] = {}
-    for run in service.history()[:LOOK_BACK]:
+    for run in service.history(scope=scope)[:LOOK_BACK]:
         if run.result not in ("success", "partial"):
             continue
         meta = ledger.plan_record(run.plan_id).data.get("meta") or {}

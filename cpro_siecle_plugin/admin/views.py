@@ -14,7 +14,7 @@ from flask_admin import BaseView, expose
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..domain import ExportKind
-from ..errors import AnalysisError, SiecleError
+from ..errors import AnalysisError, SchoolForbiddenError, SiecleError
 from ..french import school_year
 from ..messages import CATEGORY, ERROR_TITLES, msg
 from .forms import ImportForm, StsUploadForm, StudentsUploadForm
@@ -68,6 +68,13 @@ class PluginView(BaseView):
         """Who the host says is logged in (for the history)."""
         return self.state.current_user()
 
+    def require_school(self, uaj: str, unknown: str) -> None:
+        """404 with message ``unknown`` (as for something that does not exist) when the
+        current administrator does not manage ``uaj``: nothing of another school leaks.
+        """
+        if not self.state.scope().allows(uaj):
+            refuse(404, msg(unknown))
+
 
 def french_page(html: str) -> str:
     """``html`` with ``lang="fr"`` on its ``<html>`` tag (the host's base template has none)."""
@@ -115,6 +122,8 @@ class UploadView(PluginView):
             return self.render(self.template, form=form, error=None)
         try:
             return self._analyse(form)
+        except SchoolForbiddenError as exc:
+            return self.render(self.template, form=form, error=str(exc)), 403
         except SiecleError as exc:
             return self.render(self.template, form=form, error=str(exc)), 422
 
@@ -122,7 +131,8 @@ class UploadView(PluginView):
         """Upload pages also say what is already imported (last import of each kind)."""
         if template == self.template:
             kwargs["last"] = last_imports(
-                self.state.service, self.state.ledger, self.state.local_time
+                self.state.service, self.state.ledger, self.state.local_time,
+                self.state.scope(),
             )
         return super().render(template, **kwargs)
 
@@ -133,11 +143,11 @@ class UploadView(PluginView):
             try:
                 confirm = form.confirmations()
                 preview = self.state.service.preview(files, self.user, expected=self.expected,
-                                                     confirm=confirm)
+                                                     confirm=confirm, scope=self.state.scope())
             except AnalysisError:
                 # Only the refusal pays for a second reading: the page shows the summary too.
                 analysis = self.state.service.analyse(files, expected=self.expected,
-                                                      confirm=confirm)
+                                                      confirm=confirm, scope=self.state.scope())
                 return self.render(
                     "cpro_siecle/analysis.html",
                     summary=summary_rows(analysis.summary),
@@ -203,6 +213,8 @@ class ImportView(PluginView):
             refuse(400, msg("form_invalid"))
         if parse_id(form.plan_id.data) is None:
             refuse(404, msg("plan_unknown"))
+        if (uaj := self.state.plan_school(form.plan_id.data)) is not None:
+            self.require_school(uaj, "plan_unknown")
         try:
             job_id = self.state.start_import(
                 form.plan_id.data, form.checksum.data, self.user, bool(form.force.data)
@@ -218,6 +230,7 @@ class ImportView(PluginView):
             plan = self.state.ledger.get_plan(plan_id)
         except (KeyError, LookupError, SiecleError):
             refuse(404, msg("plan_unknown"))
+        self.require_school(str(plan.meta.get("uaj", "")), "plan_unknown")
         data = preview_csv(preview_rows(self.state, plan)).encode("utf-8")
         return Response(
             data,
@@ -228,7 +241,7 @@ class ImportView(PluginView):
     @expose("/<job_id>")
     def progress(self, job_id: str) -> Any:
         status = self.state.jobs.status(job_id)
-        if status is None:
+        if status is None or not self.state.scope().allows(status.uaj):
             flash(msg("job_unknown"), "warning")
             return redirect(self.get_url("cpro_siecle_history.index"))
         data = status.to_data()
@@ -252,6 +265,7 @@ class ImportView(PluginView):
     @expose("/<job_id>/status")
     def status(self, job_id: str) -> Any:
         job = self.state.jobs.status(job_id) or abort(404)
+        self.require_school(job.uaj, "job_unknown")
         status = job.to_data()
         if status["state"] == "done":
             status["report_url"] = self.get_url(

@@ -12,11 +12,13 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: PostgreSQL advisory lock key held while migrating.
+MIGRATION_LOCK = 7_453_121
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the ledger's schema to ``revision`` (``head`` by default)."""
     config = alembic_config()
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Processes starting together (web workers, Celery) migrate one at a time: the
+            # others wait here, then find the schema at head. Released at commit.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
     log.debug("Registre migré jusqu'à %s.", revision)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from .journal import now
 from .records import RunRecord
@@ -53,7 +54,8 @@ def finish_run(s: Session, run_id: int, outcome: Any, report: Mapping[str, Any] 
     plan.status = {"success": "applied", "partial": "partial", "failed": "interrupted"}[result]
     if result == "success":
         # Initial passwords now live in the run's report only: drop them from the plan.
-        plan.data = _without_passwords(plan.data)
+        _drop_passwords(plan.data)  # in place: a large plan is not copied
+        flag_modified(plan, "data")
         plan.extra = {**plan.extra, "redacted": True}
     school = s.get(SchoolRow, plan.uaj)
     if school is not None:
@@ -63,9 +65,10 @@ def finish_run(s: Session, run_id: int, outcome: Any, report: Mapping[str, Any] 
         _update_school(s, plan)
 
 
-def _without_passwords(data: Mapping[str, Any]) -> dict[str, Any]:
-    actions = [{**a, "password": ""} if "password" in a else a for a in data.get("actions", ())]
-    return {**data, "actions": actions}
+def _drop_passwords(data: Mapping[str, Any]) -> None:
+    for action in data.get("actions", ()):
+        if "password" in action:
+            action["password"] = ""
 
 
 def _done_counts(plan_counts: Mapping[str, int], outcome: Any) -> dict[str, int]:
