@@ -113,7 +113,6 @@ def test_year_change_is_named_and_leavers_are_grouped_by_former_class(preview: A
     assert classes.index("TLE2") < classes.index("TLE10")
     promoted = preview.locator("#cpro-promotions tbody tr").first.text_content()
     assert "2NDE" in promoted and "1ERE" in promoted
-    preview.screenshot(path="/tmp/h5s/preview.png")
 
 
 def test_search_finds_one_pupil_by_ine(preview: Any) -> None:
