@@ -26,10 +26,11 @@ from .runner.jobs import ImportRequest
 from .siecle.analyse import Analysis, LastImport, SchoolHistory
 from .siecle.archive import InputFile
 from .store import Ledger, RunRecord
+from .store.plans import StoredPlan
 from .store.report_data import report_from_data, report_to_data
 from .sync.credentials import initial_password, random_password
 from .sync.desired import desired_state
-from .sync.plan import CreateUser, Plan
+from .sync.plan import CreateUser, Plan, PlanSource, total
 from .sync.planner import compute_plan
 from .sync.safety import enforce
 from .sync.state import LedgerState, Population, cohort_code
@@ -261,27 +262,26 @@ class SiecleService:
                 outcome = apply_plan(plan, self.host, self.ledger.journal(plan_id),
                                      progress=progress)
             except Exception as exc:
-                broken = ApplyOutcome(complete=False, error=str(exc), total=len(plan.actions))
+                broken = ApplyOutcome(complete=False, error=str(exc), total=total(plan))
                 self.ledger.finish_run(run_id, broken, None)
                 raise
             forced = user if force and plan.meta.get("brake", {}).get("triggered") else None
             report = build_report(plan, outcome, people=names, forced_by=forced)
             report_data = report_to_data(replace(report, warnings=(*report.warnings,
                                                                    *self.host.notices)))
-            del plan, names, report  # not needed to record the run: freed before its largest step
+            del names, report  # not needed to record the run: freed before its largest step
             self.ledger.finish_run(run_id, outcome, report_data)
         outcome.run_id = run_id
         return outcome
 
-    def _stored(self, plan_id: int, checksum: str) -> tuple[str, Plan]:
-        """The school and the stored plan to apply (the record, holding the whole plan's
-        data a second time, is not kept during the import)."""
+    def _stored(self, plan_id: int, checksum: str) -> tuple[str, StoredPlan]:
+        """The school and the stored plan to apply, verified, streamed part by part."""
         record = self.ledger.plan_record(plan_id)
         if checksum != record.checksum:
             raise ChecksumMismatchError(checksum, record.checksum)
         if record.status == "applied":
             raise PlanError("Ce plan a déjà été appliqué : relancez l'aperçu.")
-        return record.uaj, self.ledger.get_plan(plan_id, expected_checksum=checksum)
+        return record.uaj, self.ledger.stored_plan(plan_id, expected_checksum=checksum)
 
     def apply_request(
         self, request: ImportRequest, progress: Callable[[int, int], None]
@@ -290,13 +290,13 @@ class SiecleService:
         return self.apply(request.plan_id, request.checksum, request.user,
                           force=request.force, progress=progress)
 
-    def _preflight(self, plan: Plan) -> Preflight:
+    def _preflight(self, plan: PlanSource) -> Preflight:
         """The host's checks (write probes only when the plan writes), and its identity."""
-        preflight = self.host.check(writes=not plan.is_empty)
+        preflight = self.host.check(writes=total(plan) > 0)
         uaj = str(plan.meta.get("uaj", ""))
         return replace(preflight, checks=(*preflight.checks, self._host_identity_check(uaj)))
 
-    def _check_host(self, plan: Plan) -> None:
+    def _check_host(self, plan: PlanSource) -> None:
         """Refuse, before any write, a host not ready or not the school's; bind it if new."""
         preflight = self._preflight(plan)
         if not preflight.ok:
@@ -385,7 +385,7 @@ class SiecleService:
         run = self.ledger.run(run_id)
         if run.report is not None:
             return report_from_data(run.report)
-        plan = self.ledger.get_plan(run.plan_id)
+        plan = self.ledger.stored_plan(run.plan_id)
         done = {k for k, s in self.ledger.journal(run.plan_id).statuses(plan.checksum).items()
                 if s == "done"}
         return build_report(plan, ApplyOutcome(done_keys=done, complete=False))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from .journal import now
+from .plans import drop_passwords
 from .records import RunRecord
 from .tables import PlanRow, RunRow, SchoolRow, StructureRow
 
@@ -54,8 +55,8 @@ def finish_run(s: Session, run_id: int, outcome: Any, report: Mapping[str, Any] 
     plan.status = {"success": "applied", "partial": "partial", "failed": "interrupted"}[result]
     if result == "success":
         # Initial passwords now live in the run's report only: drop them from the plan.
-        _drop_passwords(plan.data)  # in place: a large plan is not copied
-        flag_modified(plan, "data")
+        if drop_passwords(s, plan.id, plan.data):  # a part at a time (old plans: in place)
+            flag_modified(plan, "data")
         plan.extra = {**plan.extra, "redacted": True}
     school = s.get(SchoolRow, plan.uaj)
     if school is not None:
@@ -63,12 +64,6 @@ def finish_run(s: Session, run_id: int, outcome: Any, report: Mapping[str, Any] 
         school.version += 1
     if outcome.complete:
         _update_school(s, plan)
-
-
-def _drop_passwords(data: Mapping[str, Any]) -> None:
-    for action in data.get("actions", ()):
-        if "password" in action:
-            action["password"] = ""
 
 
 def _done_counts(plan_counts: Mapping[str, int], outcome: Any) -> dict[str, int]:
