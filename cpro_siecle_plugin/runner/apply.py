@@ -3,8 +3,10 @@
 The only sync module that does I/O, and only through what it is given: the host adapter and
 a :class:`Journal` (the ledger). Actions run in plan order, in steps of actions of one kind
 handed to the host at once (the host splits a step into its own requests, several in flight
-at once for Moodle). Each step is marked ``pending`` in the journal before the host is
-called, then ``done`` or ``failed``; a resumed run skips what is done.
+at once for Moodle). The plan is streamed (:class:`.sync.plan.PlanSource`; a stored plan is
+read a part at a time): one step is held, never the whole plan. Each step is marked
+``pending`` in the journal before the host is called, then ``done`` or ``failed``; a
+resumed run skips what is done.
 
 No account is ever created twice: a create whose action was journaled before (by this plan
 or an earlier one: a lost reply, an interrupted run) first looks the account up on the host
