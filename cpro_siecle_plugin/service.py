@@ -29,7 +29,7 @@ from .store import Ledger, RunRecord
 from .store.plans import StoredPlan
 from .store.report_data import report_from_data, report_to_data
 from .sync.credentials import initial_password, random_password
-from .sync.desired import desired_state
+from .sync.desired import Desired, desired_state
 from .sync.plan import CreateUser, Plan, PlanSource, total
 from .sync.planner import compute_plan
 from .sync.safety import enforce
@@ -177,9 +177,10 @@ class SiecleService:
         :raises AnalysisError: the files have blocking problems.
         :raises SchoolForbiddenError: the files' school is outside ``scope``.
         """
-        analysis, snapshot, state, version, plan = self._prepare(files, expected, confirm, scope)
+        analysis, snapshot, (state, desired), version, plan = self._prepare(
+            files, expected, confirm, scope)
         plan_id = self.ledger.save_plan(plan, user, list(snapshot.files), state_version=version,
-                                        extra=self._extra(snapshot, state))
+                                        extra=self._extra(snapshot, state, desired))
         brake = dict(plan.meta.get("brake") or {})
         return Preview(plan_id, plan, plan.checksum, analysis, self._preflight(plan), brake)
 
@@ -196,21 +197,23 @@ class SiecleService:
     def _prepare(
         self, files: Sequence[InputFile], expected: Collection[ExportKind] | None,
         confirm: Collection[str], scope: SchoolScope | None = None,
-    ) -> tuple[Analysis, Snapshot, LedgerState, int, Plan]:
+    ) -> tuple[Analysis, Snapshot, tuple[LedgerState, Desired], int, Plan]:
         analysis = self.analyse(files, expected, confirm, scope)
         analysis.raise_for_errors()
         snapshot = analysis.snapshot
         assert snapshot is not None
         version = self.ledger.state_version(snapshot.uaj)  # read before the state it guards
         state = self.ledger.load_state(snapshot.uaj)
-        return analysis, snapshot, state, version, self._plan(snapshot, state)
+        desired = desired_state(snapshot, state, self.today, self.settings)
+        plan = self._plan(snapshot, state, desired)
+        return analysis, snapshot, (state, desired), version, plan
 
-    def _plan(self, snapshot: Snapshot, state: LedgerState) -> Plan:
+    def _plan(self, snapshot: Snapshot, state: LedgerState, desired: Desired) -> Plan:
         """Plan, then re-plan while planned logins belong to host accounts not ours."""
         taken: set[str] = set()
         for _ in range(USERNAME_ROUNDS):
             current = replace(state, taken_usernames=state.taken_usernames | taken)
-            plan = compute_plan(snapshot, current, self.today, self.settings)
+            plan = compute_plan(snapshot, current, self.today, self.settings, desired)
             creates = [a for a in plan.actions if isinstance(a, CreateUser)]
             if not creates:
                 return plan
@@ -223,11 +226,11 @@ class SiecleService:
             taken |= clash
         raise PlanError("Impossible de trouver des identifiants libres sur la plateforme.")
 
-    def _extra(self, snapshot: Snapshot, state: LedgerState) -> dict[str, Any]:
+    def _extra(self, snapshot: Snapshot, state: LedgerState, desired: Desired
+               ) -> dict[str, Any]:
         """Side data kept with the plan: birth dates (password resets) and STS structures."""
-        wanted = desired_state(snapshot, state, self.today, self.settings).people
         extra: dict[str, Any] = {
-            "birth_dates": {k: p.birth_date.isoformat() for k, p in wanted.items()
+            "birth_dates": {k: p.birth_date.isoformat() for k, p in desired.people.items()
                             if p.birth_date and k not in state.people},
             "source": snapshot.source,
         }
