@@ -67,6 +67,10 @@ DEFAULTS: dict[str, Any] = {
     "RUNNER": "thread",
     #: Celery broker URL (runner ``celery``), e.g. ``redis://127.0.0.1:6379/0``.
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    #: Seconds without a heartbeat after which a school's import lock is presumed left by a
+    #: dead process (the import refreshes it every quarter of this while it runs; a holder
+    #: that ran on this machine and is gone frees it at once).
+    "LOCK_STALE_SECONDS": 120,
 }
 
 
@@ -97,6 +101,7 @@ class Settings:
     create_other_staff: bool = DEFAULTS["CREATE_OTHER_STAFF"]
     runner: str = DEFAULTS["RUNNER"]
     celery_broker_url: str = DEFAULTS["CELERY_BROKER_URL"]
+    lock_stale_seconds: int = DEFAULTS["LOCK_STALE_SECONDS"]
 
     def __repr__(self) -> str:
         # The token must never reach a log line or a traceback.

@@ -8,10 +8,11 @@ identified by its checksum, and refuses it if the school changed since.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from .adapters.base import HostAdapter, Preflight
@@ -51,6 +52,8 @@ class Preview:
     analysis: Analysis
     preflight: Preflight
     brake: Mapping[str, Any]
+    #: The plan continues an interrupted import of the same files (not a new plan).
+    resumed: bool = False
 
     @property
     def blocked(self) -> bool:
@@ -83,6 +86,19 @@ def analyse_with_ledger(
     uaj = analysis.summary.get("uaj")
     school = ledger.school(uaj) if ledger is not None and uaj else None
     return source_problem(analysis, school.source if school else None)
+
+
+def files_digest(files: Sequence[InputFile]) -> str:
+    """SHA-256 of the files' contents, whatever their names and order (to tell the same
+    files imported again)."""
+    each = []
+    for f in files:
+        h = hashlib.sha256()
+        with open(f.path, "rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                h.update(block)
+        each.append(h.hexdigest())
+    return hashlib.sha256(" ".join(sorted(each)).encode()).hexdigest()
 
 
 class SiecleService:
@@ -129,9 +145,20 @@ class SiecleService:
 
         :raises AnalysisError: the files have blocking problems.
         """
-        analysis, snapshot, state, version, plan = self._prepare(files, expected)
+        digest = files_digest(files)
+        analysis = self.analyse(files, expected)
+        analysis.raise_for_errors()
+        assert analysis.snapshot is not None
+        resumed = self.ledger.resumable_plan(analysis.snapshot.uaj, digest)
+        if resumed is not None:  # the same files again after an interruption: continue it
+            plan = self.ledger.get_plan(resumed)
+            log.info("Reprise du plan n° %d (mêmes fichiers).", resumed)
+            return Preview(resumed, plan, plan.checksum, analysis, self.host.check(),
+                           dict(plan.meta.get("brake") or {}), resumed=True)
+        analysis, snapshot, state, version, plan = self._prepare(files, expected, analysis)
+        extra = {**self._extra(snapshot, state), "files_digest": digest}
         plan_id = self.ledger.save_plan(plan, user, list(snapshot.files), state_version=version,
-                                        extra=self._extra(snapshot, state))
+                                        extra=extra)
         brake = dict(plan.meta.get("brake") or {})
         return Preview(plan_id, plan, plan.checksum, analysis, self.host.check(), brake)
 
@@ -145,9 +172,10 @@ class SiecleService:
         return self._prepare(files, expected)[4]
 
     def _prepare(
-        self, files: Sequence[InputFile], expected: Collection[ExportKind] | None
+        self, files: Sequence[InputFile], expected: Collection[ExportKind] | None,
+        analysis: Analysis | None = None,
     ) -> tuple[Analysis, Snapshot, LedgerState, int, Plan]:
-        analysis = self.analyse(files, expected)
+        analysis = analysis or self.analyse(files, expected)
         analysis.raise_for_errors()
         snapshot = analysis.snapshot
         assert snapshot is not None
@@ -208,13 +236,20 @@ class SiecleService:
         plan = self.ledger.get_plan(plan_id, expected_checksum=checksum)
         enforce(plan, force)
         self._check_host()
-        with self.ledger.lock(record.uaj, user):
+        stale_after = timedelta(seconds=self.settings.lock_stale_seconds)
+        with self.ledger.lock(record.uaj, user, stale_after=stale_after) as held:
             self.ledger.begin_apply(plan_id)
-            names = self._names(record.uaj)
+            names = self.ledger.display_names(record.uaj)
             run_id = self.ledger.start_run(plan_id, user)
+
+            def beating(done: int, total: int) -> None:
+                held.beat()  # a lock released by hand stops the import here
+                if progress is not None:
+                    progress(done, total)
+
             try:
                 outcome = apply_plan(plan, self.host, self.ledger.journal(plan_id),
-                                     batch_size=self.settings.batch_size, progress=progress)
+                                     batch_size=self.settings.batch_size, progress=beating)
             except Exception as exc:
                 broken = ApplyOutcome(complete=False, error=str(exc), total=len(plan.actions))
                 self.ledger.finish_run(run_id, broken, None)
@@ -238,11 +273,6 @@ class SiecleService:
             problems = "; ".join(c.message for c in preflight.checks if c.blocking and not c.ok)
             raise PlanError(f"La plateforme n'est pas prête pour une importation : {problems}")
 
-    def _names(self, uaj: str) -> dict[str, tuple[str, str]]:
-        """Known people's display name and login, for the report (before deletions)."""
-        return {p.key: (f"{p.lastname} {p.firstname}", p.username)
-                for p in self.ledger.people(uaj)}
-
     # -- history and accounts ---------------------------------------------------------------
 
     def history(self, uaj: str | None = None) -> list[RunRecord]:
@@ -254,8 +284,11 @@ class SiecleService:
         return self.ledger.run(run_id)
 
     def report(self, run_id: int) -> Report:
-        """The report kept with a run (rebuilt from its plan if the run was interrupted)."""
+        """The report kept with a run, the complete one of a later run that continued it, or
+        rebuilt from its plan and journal while the import is unfinished."""
         run = self.ledger.run(run_id)
+        while run.report is None and run.resumed_by is not None:
+            run = self.ledger.run(run.resumed_by)
         if run.report is not None:
             return report_from_data(run.report)
         plan = self.ledger.get_plan(run.plan_id)

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
 from wtforms import BooleanField, HiddenField, SubmitField
+from wtforms.validators import DataRequired
 
 from ..messages import LABELS
 from .uploads import ELEVES_SLOT, RESPONSABLES_SLOT, STS_SLOT, Slot
@@ -48,3 +49,11 @@ class ResetPasswordForm(FlaskForm):
 
     person_key = HiddenField()
     submit = SubmitField(LABELS["reset"])
+
+
+class UnlockForm(FlaskForm):
+    """Releases a school's import lock, once the admin confirms the import is stopped."""
+
+    uaj = HiddenField()
+    confirm = BooleanField(LABELS["unlock_confirm"], validators=[DataRequired()])
+    submit = SubmitField(LABELS["unlock"])

@@ -22,17 +22,19 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import StaticPool
 
 from ..errors import ChecksumMismatchError, PlanError
 from ..sync.plan import Plan
 from ..sync.state import LedgerState
 from . import people as _people
 from .jobs import LedgerJobs
+from .closing import close_plan, display_names
 from .journal import LedgerJournal, now
-from .locks import STALE_AFTER, school_lock
+from .locks import STALE_AFTER, HeldLock, LockRecord, acquire, force_release, locks
 from .migrate import make_engine, upgrade
 from .records import PersonRecord, PlanRecord, RunRecord, SchoolRecord
-from .runs import finish_run, run_record
+from .runs import UNFINISHED, finish_run, mark_interrupted, reap_runs, run_record
 from .tables import PlanRow, RunRow, SchoolRow, SecretRow
 
 DEFAULT_URL = "sqlite:///cpro_siecle.sqlite3"
@@ -174,6 +176,26 @@ class Ledger:
             raise ChecksumMismatchError(expected_checksum, record.checksum)
         return Plan.from_data(record.data, expected_checksum=record.checksum)
 
+    def resumable_plan(self, uaj: str, files_digest: str) -> int | None:
+        """The school's unfinished plan made from the same files, to be continued.
+
+        That is the plan that last changed the school, if its runs did not finish it and
+        ``extra["files_digest"]`` (given at :meth:`save_plan`) is ``files_digest``.
+        """
+        with self.sessions() as s:
+            school = s.get(SchoolRow, uaj)
+            plan = s.get(PlanRow, school.version_plan_id) if school and school.version_plan_id \
+                else None
+            if (plan is None or plan.status not in UNFINISHED or plan.extra.get("redacted")
+                    or plan.extra.get("files_digest") != files_digest):
+                return None
+            return int(plan.id)
+
+    def display_names(self, uaj: str) -> dict[str, tuple[str, str]]:
+        """Known people of ``uaj``: key → (``NOM Prénom``, login), for reports."""
+        with self.sessions() as s:
+            return display_names(s, uaj)
+
     def journal(self, plan_id: int) -> LedgerJournal:
         """The journal apply writes to for this plan."""
         record = self.plan_record(plan_id)
@@ -198,6 +220,10 @@ class Ledger:
             if school.version != record.state_version and school.version_plan_id != plan_id:
                 raise ChecksumMismatchError(_fingerprint(record.uaj, record.state_version),
                                             _fingerprint(record.uaj, school.version))
+            if school.version_plan_id not in (None, plan_id):
+                left = s.get(PlanRow, school.version_plan_id)
+                if left is not None and left.status in UNFINISHED:
+                    close_plan(s, left)  # never to be continued now: make its report
             if school.version_plan_id != plan_id:
                 school.version += 1
                 school.version_plan_id = plan_id
@@ -215,10 +241,9 @@ class Ledger:
         row = RunRow(uaj=record.uaj, plan_id=plan_id, user=user, started=now(),
                      files=list(record.files), counts={}, result="running")
         with self.sessions.begin() as s:
-            s.execute(update(RunRow).where(RunRow.uaj == record.uaj, RunRow.result == "running")
-                      .values(result="failed", finished=now(),
-                              error="Importation arrêtée en cours de route (processus "
-                                    "interrompu) ; reprise par une importation suivante."))
+            running = s.scalars(select(RunRow.id).where(RunRow.uaj == record.uaj,
+                                                        RunRow.result == "running")).all()
+            mark_interrupted(s, list(running), None)
             s.add(row)
             s.flush()
             return int(row.id)
@@ -232,8 +257,16 @@ class Ledger:
             finish_run(s, run_id, outcome, report)
         return self.run(run_id)
 
+    def reap_runs(self, uaj: str | None = None, *, stale_after: timedelta = STALE_AFTER
+                  ) -> list[int]:
+        """Mark interrupted the runs still « running » whose school's lock is stale or gone
+        (their process died); returns their ids."""
+        with self.sessions.begin() as s:
+            return reap_runs(s, uaj, stale_after)
+
     def history(self, uaj: str | None = None, limit: int = 100) -> list[RunRecord]:
-        """Latest runs first, for one school or all."""
+        """Latest runs first, for one school or all (dead runs marked interrupted first)."""
+        self.reap_runs(uaj)
         query = select(RunRow).order_by(RunRow.id.desc()).limit(limit)
         if uaj is not None:
             query = query.where(RunRow.uaj == uaj)
@@ -255,13 +288,46 @@ class Ledger:
 
     # -- lock -------------------------------------------------------------------------------
 
+    def acquire_lock(
+        self, uaj: str, holder: str, *, stale_after: timedelta = STALE_AFTER
+    ) -> HeldLock:
+        """Take the school's import lock (over a stale one); :meth:`HeldLock.start` starts
+        its heartbeat, :meth:`HeldLock.release` gives it back.
+
+        :raises ImportLockedError: a live import holds it (who, since when, where).
+        """
+        token = acquire(self.sessions, uaj, holder, stale_after=stale_after)
+        return HeldLock(self.sessions, uaj, token, stale_after,
+                        thread=not isinstance(self.engine.pool, StaticPool))
+
     @contextmanager
     def lock(
         self, uaj: str, holder: str, *, stale_after: timedelta = STALE_AFTER
-    ) -> Iterator[str]:
-        """Hold the school's import lock. :raises ImportLockedError: already held."""
-        with school_lock(self.sessions, uaj, holder, stale_after=stale_after) as token:
-            yield token
+    ) -> Iterator[HeldLock]:
+        """Hold the school's import lock, heartbeat running, for the ``with`` block.
+
+        :raises ImportLockedError: already held by a live import.
+        """
+        held = self.acquire_lock(uaj, holder, stale_after=stale_after).start()
+        try:
+            yield held
+        finally:
+            held.release()
+
+    def locks(self, *, stale_after: timedelta = STALE_AFTER) -> list[LockRecord]:
+        """Every import lock held, each judged stale or live."""
+        return locks(self.sessions, stale_after)
+
+    def unlock(self, uaj: str, *, stale_after: timedelta = STALE_AFTER) -> LockRecord | None:
+        """Release the school's lock by hand (the admin's confirmation is the caller's); its
+        running runs are marked interrupted. Returns the lock released, ``None`` if none."""
+        with self.sessions.begin() as s:
+            record = force_release(s, uaj, stale_after)
+            if record is not None:
+                running = s.scalars(select(RunRow.id).where(RunRow.uaj == uaj,
+                                                            RunRow.result == "running")).all()
+                mark_interrupted(s, list(running), record.heartbeat)
+        return record
 
 
 def _fingerprint(uaj: str, version: int) -> str:
