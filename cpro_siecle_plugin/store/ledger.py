@@ -28,8 +28,8 @@ from ..errors import ChecksumMismatchError, PlanError
 from ..sync.plan import Plan
 from ..sync.state import LedgerState
 from . import people as _people
-from .jobs import LedgerJobs
 from .closing import close_plan, display_names
+from .jobs import LedgerJobs
 from .journal import LedgerJournal, now
 from .locks import STALE_AFTER, HeldLock, LockRecord, acquire, force_release, locks
 from .migrate import make_engine, upgrade
