@@ -23,8 +23,8 @@ HOOK = Path(__file__).resolve().parent / "killhook"
 @pytest.fixture(scope="module")
 def school(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """A generated school in the real formats, small enough for a quick import."""
-    paths = generate_school(tmp_path_factory.mktemp("school"), n_students=60, n_guardians=100,
-                            n_staff=10)
+    paths = generate_school(tmp_path_factory.mktemp("school"), n_students=40, n_guardians=70,
+                            n_staff=8)
     return [str(paths[k]) for k in ("sts", "eleves", "responsables")]
 
 
@@ -32,7 +32,7 @@ def _env(where: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CPRO_SIECLE_")}
     env.update(CPRO_SIECLE_DATABASE_URL=f"sqlite:///{where / 'ledger.sqlite3'}",
                CPRO_SIECLE_EMBEDDED_HOST_URL=f"sqlite:///{where / 'host.sqlite3'}",
-               CPRO_SIECLE_SECRET="kill-test", CPRO_SIECLE_BATCH_SIZE="7",
+               CPRO_SIECLE_SECRET="kill-test", CPRO_SIECLE_BATCH_SIZE="20",
                PYTHONPATH=os.pathsep.join([str(HOOK), str(ROOT)]), **extra)
     return env
 
