@@ -61,15 +61,23 @@ today_option: Callable[[Any], Any] = click.option(
 
 def _existing_ledger(settings: Settings) -> Any:
     """The configured ledger if it already exists (a SQLite file not yet created, or an
-    in-memory database, gives ``None``)."""
+    in-memory database, gives ``None``), opened read-only: ``analyse`` works on a ledger it
+    may not write (it is migrated only when its schema is older, which needs writing)."""
     from sqlalchemy.engine import make_url
 
+    from .errors import LedgerError
     from .store import Ledger
+    from .store.migrate import sqlite_path
 
-    url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite":
-        if not url.database or url.database == ":memory:" or not Path(url.database).is_file():
+    if make_url(settings.database_url).get_backend_name() == "sqlite":
+        path = sqlite_path(settings.database_url)
+        if path is None or not path.is_file():
             return None
+    try:
+        return Ledger(settings.database_url, readonly=True)
+    except LedgerError as exc:
+        if exc.kind != "outdated":
+            raise
     return Ledger(settings.database_url)
 
 
@@ -383,3 +391,23 @@ def unlock_command(uaj: str, yes: bool, force: bool) -> None:
         finally:
             ledger.close()
     click.echo(msg("unlocked", uaj=uaj))
+
+
+@main.command("purge")
+def purge_command() -> None:
+    """Supprime les données personnelles conservées au-delà des délais (aperçus non
+    appliqués, importations interrompues, mots de passe initiaux, rapports)."""
+    from .store import Ledger
+    from .store.retention import Retention
+
+    with refusals():
+        settings = cli_settings()
+        ledger = Ledger(settings.database_url)
+        try:
+            counts = ledger.purge(Retention.of(settings))
+        finally:
+            ledger.close()
+    click.echo(f"Aperçus non appliqués supprimés : {counts['previews']}\n"
+               f"Importations interrompues closes : {counts['interrupted']}\n"
+               f"Rapports sans mots de passe initiaux : {counts['passwords']}\n"
+               f"Rapports sans données personnelles : {counts['reports']}")

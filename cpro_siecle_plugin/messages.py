@@ -83,6 +83,7 @@ ERROR_TITLES = {
     400: "Requête refusée",
     403: "Accès refusé",
     404: "Page introuvable",
+    503: "Registre des importations indisponible",
 }
 
 MESSAGES: dict[str, str] = {

@@ -26,6 +26,7 @@ from .siecle.analyse import Analysis
 from .siecle.archive import InputFile
 from .store import Ledger, RunRecord
 from .store.report_data import report_from_data, report_to_data
+from .store.retention import Retention
 from .sync.credentials import initial_password
 from .sync.desired import desired_state
 from .sync.plan import CreateUser, Plan
@@ -145,6 +146,7 @@ class SiecleService:
 
         :raises AnalysisError: the files have blocking problems.
         """
+        self.purge()
         digest = files_digest(files)
         analysis = self.analyse(files, expected)
         analysis.raise_for_errors()
@@ -276,8 +278,13 @@ class SiecleService:
     # -- history and accounts ---------------------------------------------------------------
 
     def history(self, uaj: str | None = None) -> list[RunRecord]:
-        """Past imports, latest first."""
+        """Past imports, latest first (personal data past its retention purged first)."""
+        self.purge()
         return self.ledger.history(uaj)
+
+    def purge(self) -> dict[str, int]:
+        """Apply the retention delays of the settings (see ``store.retention``)."""
+        return self.ledger.purge(Retention.of(self.settings))
 
     def run(self, run_id: int) -> RunRecord:
         """One past import."""

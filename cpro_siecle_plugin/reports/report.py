@@ -133,6 +133,10 @@ class Report:
         return self.of_population("guardian")
 
 
+#: How a report shows a person deleted for good (GDPR): no name, no login.
+DELETED = "(personne supprimée)"
+
+
 def _national_id(key: str) -> str:
     return key.rsplit(":", 1)[-1]
 
@@ -187,6 +191,8 @@ def _change(action: Action, plan: Plan, names: Mapping[str, tuple[str, str]]) ->
         change, detail = "deleted", f"supprimé après {months} mois de désactivation (RGPD)"
     else:
         return None
+    if change == "deleted":  # deleted for good (GDPR): the report names no one
+        return ChangeLine(change, action.person_key, action.population, DELETED, "—", detail)
     name = names.get(action.person_key, ("", ""))[0] or f"n° {_national_id(action.person_key)}"
     return ChangeLine(change, action.person_key, action.population, name, action.username, detail)
 

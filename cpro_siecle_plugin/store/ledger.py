@@ -16,7 +16,7 @@ import hashlib
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -24,16 +24,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from ..errors import ChecksumMismatchError, PlanError
+from ..errors import ChecksumMismatchError, LedgerError, PlanError
 from ..sync.plan import Plan
 from ..sync.state import LedgerState
 from . import people as _people
 from .closing import close_plan, display_names
+from .faults import ledger_error
 from .jobs import LedgerJobs
 from .journal import LedgerJournal, now
 from .locks import STALE_AFTER, HeldLock, LockRecord, acquire, force_release, locks
-from .migrate import make_engine, upgrade
+from .migrate import current, describe, head, make_engine, sqlite_path, upgrade
 from .records import PersonRecord, PlanRecord, RunRecord, SchoolRecord
+from .retention import Retention, purge
 from .runs import UNFINISHED, finish_run, mark_interrupted, reap_runs, run_record
 from .tables import PlanRow, RunRow, SchoolRow, SecretRow
 
@@ -46,10 +48,27 @@ class Ledger:
     :param url: SQLAlchemy URL (``sqlite://`` for an in-memory ledger).
     """
 
-    def __init__(self, url: str = DEFAULT_URL) -> None:
+    def __init__(self, url: str = DEFAULT_URL, *, readonly: bool = False) -> None:
+        """:param readonly: open a SQLite file read-only, never migrating it (``analyse``).
+
+        :raises LedgerError: the database is unreachable, read-only, full or locked (or,
+            read-only, of an older schema).
+        """
         self.url = url
-        self.engine = make_engine(url)
-        upgrade(self.engine)
+        self.readonly = readonly and sqlite_path(url) is not None
+        self.engine = make_engine(url, readonly=self.readonly)
+        if self.readonly:
+            try:
+                revision = current(self.engine)
+            except LedgerError:  # a WAL ledger on a read-only disk opens only as immutable
+                self.engine.dispose()
+                self.engine = make_engine(url, readonly=True, immutable=True)
+                revision = current(self.engine)
+            if revision != head():
+                self.engine.dispose()
+                raise ledger_error("outdated", describe(url))
+        else:
+            upgrade(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         #: Import jobs (phase, progress, result), shared by every process.
         self.jobs = LedgerJobs(self.sessions)
@@ -256,6 +275,12 @@ class Ledger:
         with self.sessions.begin() as s:
             finish_run(s, run_id, outcome, report)
         return self.run(run_id)
+
+    def purge(self, policy: Retention, at: datetime | None = None) -> dict[str, int]:
+        """Drop the personal data kept longer than ``policy`` allows (see
+        :mod:`.retention`); returns how many previews, plans and reports changed."""
+        with self.sessions.begin() as s:
+            return purge(s, policy, at or now())
 
     def reap_runs(self, uaj: str | None = None, *, stale_after: timedelta = STALE_AFTER
                   ) -> list[int]:

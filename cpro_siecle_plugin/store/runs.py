@@ -95,14 +95,12 @@ def finish_run(s: Session, run_id: int, outcome: Any, report: Mapping[str, Any] 
 
 
 def redact_plan(plan: PlanRow) -> None:
-    """Drop the initial passwords of a plan whose report is made (it cannot be applied)."""
-    plan.data = _without_passwords(plan.data)
-    plan.extra = {**plan.extra, "redacted": True}
-
-
-def _without_passwords(data: Mapping[str, Any]) -> dict[str, Any]:
-    actions = [{**a, "password": ""} if "password" in a else a for a in data.get("actions", ())]
-    return {**data, "actions": actions}
+    """Drop the actions (names, logins, initial passwords), warnings and birth dates of a
+    plan whose report is made: it cannot be applied any more, its report says what it did."""
+    meta = {k: v for k, v in plan.data.get("meta", {}).items() if k != "warnings"}
+    plan.data = {"meta": meta, "counts": plan.data.get("counts", {}), "actions": []}
+    extra = {k: v for k, v in plan.extra.items() if k != "birth_dates"}
+    plan.extra = {**extra, "redacted": True}
 
 
 def _done_counts(plan_counts: Mapping[str, int], outcome: Any) -> dict[str, int]:

@@ -154,6 +154,8 @@ class RunRow(Base):
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: The later run of the same plan that finished it; its report is the complete one.
     resumed_by: Mapped[int | None] = mapped_column(Integer)
+    #: What the retention purge removed from the report: ``passwords``, then ``personal``.
+    redacted: Mapped[str | None] = mapped_column(String(20))
 
 
 class LockRow(Base):

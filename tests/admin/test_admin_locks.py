@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from cpro_siecle_plugin.extension import get_state
+from cpro_siecle_plugin.store.faults import ledger_error
 from cpro_siecle_plugin.store.journal import now
 from cpro_siecle_plugin.store.tables import LockRow
 from cpro_siecle_plugin.sync.plan import Plan
@@ -68,3 +70,16 @@ def test_live_lock_is_shown_as_active_with_a_warning(
         page = admin_client.get(ui.HISTORY_URL).get_data(as_text=True)
     assert "actif (dernier signe de vie il y a" in page
     assert "Ne le levez que si vous êtes sûr" in page
+
+
+def test_a_ledger_fault_is_a_french_page_not_a_500(
+    app: Flask, admin_client: FlaskClient, ui: UI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise ledger_error("full", "registre.sqlite3")
+
+    monkeypatch.setattr(get_state(app).ledger, "history", full)
+    page = admin_client.get(ui.HISTORY_URL)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 503 and "Registre des importations indisponible" in text
+    assert "le disque est plein" in text and "Traceback" not in text
