@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser run test bench lint
+.PHONY: setup browser fonts run test bench lint
 
 setup: $(VENV)/.installed
 
@@ -18,10 +18,21 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 browser:
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
 
-run: setup
+# DejaVu Sans and Sans Mono, embedded in the PDFs (Unicode names; logins in monospace).
+fonts:
+	@[ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq fonts-dejavu-core)
+
+run: setup fonts
 	$(VENV)/bin/cpro-siecle serve
 
-test: setup browser lint
+# The Moodle lab (../shared/moodle, its README): set up (idempotent, 60-240 s the first time)
+# unless the tests are pointed at another test Moodle; its tests then must run, none skipped.
+# They run one at a time on the site (a lock, see tests/lab/plugin.py).
+LAB := ../shared/moodle
+
+test: setup browser fonts lint
+	@if [ -f $(LAB)/setup.sh ] && [ -z "$$CPRO_SIECLE_TEST_MOODLE_ENV$$CPRO_SIECLE_TEST_MOODLE_URL" ]; then \
+		$(SUDO) bash $(LAB)/setup.sh || exit 1; export CPRO_SIECLE_TEST_MOODLE_REQUIRED=1; fi; \
 	$(VENV)/bin/pytest -n 2 -q
 
 bench: setup

@@ -230,6 +230,24 @@ def plan_summary(plan: Any) -> str:
     return "\n".join(line for line in lines if line)
 
 
+@main.command("rematch")
+@click.argument("uaj")
+@_HOST
+def rematch_command(uaj: str, host_name: str | None) -> None:
+    """Rattache l'établissement à la plateforme : comptes et cohortes retrouvés par idnumber.
+
+    Pour passer volontairement un établissement sur une autre plateforme, ou le réparer après
+    des comptes ou cohortes supprimés à la main : les absents seront créés par l'importation
+    suivante, qui renvoie aussi les appartenances aux cohortes et les liens des responsables.
+    """
+    with refusals():
+        counts = _service(host_name, date.today()).rematch(uaj.upper())
+    click.echo(f"Établissement {uaj.upper()} rattaché à la plateforme : "
+               f"{counts['people_found']} compte(s) retrouvé(s), {counts['people_missing']} "
+               f"absent(s) (à recréer) ; {counts['cohorts_found']} cohorte(s) retrouvée(s), "
+               f"{counts['cohorts_missing']} absente(s). Relancez l'importation des fichiers.")
+
+
 @main.command("plan")
 @_FILES
 @click.option("--json", "as_json", is_flag=True, help="Plan complet en JSON.")

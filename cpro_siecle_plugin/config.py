@@ -82,6 +82,9 @@ DEFAULTS: dict[str, Any] = {
     #: Days the import reports keep names, logins and e-mails; the history keeps who
     #: imported, when, which files and the counts for ever.
     "REPORT_RETENTION_DAYS": 365,
+    #: Address of the platform printed on login slips and letters (e.g.
+    #: ``https://moodle.lycee.example.fr``); empty: the Moodle URL, else this site's address.
+    "PLATFORM_URL": "",
 }
 
 
@@ -117,6 +120,7 @@ class Settings:
     interrupted_retention_days: int = DEFAULTS["INTERRUPTED_RETENTION_DAYS"]
     password_retention_days: int = DEFAULTS["PASSWORD_RETENTION_DAYS"]
     report_retention_days: int = DEFAULTS["REPORT_RETENTION_DAYS"]
+    platform_url: str = DEFAULTS["PLATFORM_URL"]
 
     def __repr__(self) -> str:
         # The token must never reach a log line or a traceback.

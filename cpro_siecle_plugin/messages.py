@@ -98,6 +98,7 @@ MESSAGES: dict[str, str] = {
     "job_started": "Importation lancée.",
     "import_failed": "L'importation a échoué : {error}",
     "run_unknown": "Importation introuvable dans l'historique.",
+    "class_unknown": "Aucun compte de la classe « {code} » dans cette importation.",
     "person_unknown": "Élève introuvable : impossible de réinitialiser son mot de passe.",
     "password_reset": "Mot de passe réinitialisé pour {name} : « {password} » "
     "(changement obligatoire à la prochaine connexion).",

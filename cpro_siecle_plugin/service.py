@@ -15,11 +15,12 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from .adapters.base import HostAdapter, Preflight
+from .adapters.base import HostAdapter, HostIdentity, Preflight, PreflightCheck
+from .collation import class_key
 from .config import Settings
 from .domain import ExportKind, Snapshot, Structure
-from .errors import ChecksumMismatchError, PlanError
-from .reports.report import Report, build_report
+from .errors import ChecksumMismatchError, HostError, PlanError
+from .reports.report import Known, Report, build_report
 from .runner.apply import ApplyOutcome, apply_plan
 from .runner.jobs import ImportRequest
 from .siecle.analyse import Analysis
@@ -162,7 +163,7 @@ class SiecleService:
         plan_id = self.ledger.save_plan(plan, user, list(snapshot.files), state_version=version,
                                         extra=extra)
         brake = dict(plan.meta.get("brake") or {})
-        return Preview(plan_id, plan, plan.checksum, analysis, self.host.check(), brake)
+        return Preview(plan_id, plan, plan.checksum, analysis, self._preflight(plan), brake)
 
     def plan(
         self, files: Sequence[InputFile], expected: Collection[ExportKind] | None = None
@@ -237,12 +238,13 @@ class SiecleService:
             raise PlanError("Ce plan a déjà été appliqué : relancez l'aperçu.")
         plan = self.ledger.get_plan(plan_id, expected_checksum=checksum)
         enforce(plan, force)
-        self._check_host()
+        self._check_host(plan)
         stale_after = timedelta(seconds=self.settings.lock_stale_seconds)
         with self.ledger.lock(record.uaj, user, stale_after=stale_after) as held:
             self.ledger.begin_apply(plan_id)
-            names = self.ledger.display_names(record.uaj)
+            names = self._names(record.uaj)
             run_id = self.ledger.start_run(plan_id, user)
+            self.host.notices.clear()
 
             def beating(done: int, total: int) -> None:
                 held.beat()  # a lock released by hand stops the import here
@@ -258,6 +260,7 @@ class SiecleService:
                 raise
             forced = user if force and plan.meta.get("brake", {}).get("triggered") else None
             report = build_report(plan, outcome, people=names, forced_by=forced)
+            report = replace(report, warnings=(*report.warnings, *self.host.notices))
             self.ledger.finish_run(run_id, outcome, report_to_data(report))
         outcome.run_id = run_id
         return outcome
@@ -269,11 +272,83 @@ class SiecleService:
         return self.apply(request.plan_id, request.checksum, request.user,
                           force=request.force, progress=progress)
 
-    def _check_host(self) -> None:
-        preflight = self.host.check()
+    def _preflight(self, plan: Plan) -> Preflight:
+        """The host's checks (write probes only when the plan writes), and its identity."""
+        preflight = self.host.check(writes=not plan.is_empty)
+        uaj = str(plan.meta.get("uaj", ""))
+        return replace(preflight, checks=(*preflight.checks, self._host_identity_check(uaj)))
+
+    def _check_host(self, plan: Plan) -> None:
+        """Refuse, before any write, a host not ready or not the school's; bind it if new."""
+        preflight = self._preflight(plan)
         if not preflight.ok:
             problems = "; ".join(c.message for c in preflight.checks if c.blocking and not c.ok)
             raise PlanError(f"La plateforme n'est pas prête pour une importation : {problems}")
+        self.ledger.bind_host(str(plan.meta.get("uaj", "")), self.host.identity())
+
+    def _host_identity_check(self, uaj: str) -> PreflightCheck:
+        """Whether the school's ids in the ledger belong to this host (see store/hosts.py)."""
+        try:
+            current = self.host.identity()
+        except HostError as exc:
+            return PreflightCheck("plateforme", False, f"Identité de la plateforme illisible : "
+                                  f"{exc}")
+        bound = self.ledger.host_binding(uaj)
+        if bound is None and self.ledger.has_host_ids(uaj) and not self._ids_hold(uaj):
+            bound = HostIdentity("?", "inconnue (registre d'avant l'identification des "
+                                 "plateformes)", "?")
+        if bound is not None and (bound.kind, bound.site) != (current.kind, current.site):
+            return PreflightCheck("plateforme", False, (
+                f"Le registre de l'établissement {uaj} a été rempli sur une autre plateforme "
+                f"({bound.kind} {bound.url}) que celle-ci ({current.kind} {current.url}) : ses "
+                "identifiants de comptes y désigneraient d'autres personnes ; rien n'est envoyé. "
+                "Pour passer volontairement l'établissement sur cette plateforme, lancez "
+                f"« cpro-siecle rematch {uaj} » : ses comptes et cohortes y sont retrouvés par "
+                "leur numéro d'identification (idnumber), les absents seront créés par "
+                "l'importation suivante."))
+        return PreflightCheck("plateforme", True, f"Plateforme de l'établissement : "
+                              f"{current.kind} {current.url}.")
+
+    def _ids_hold(self, uaj: str, sample: int = 20) -> bool:
+        """A ledger of before host identity: do some of its ids name our accounts here?"""
+        known = [p for p in self.ledger.load_state(uaj).people.values()
+                 if p.host_id is not None and p.active][:sample]
+        found = {u.idnumber: u.id for u in self.host.find_users(
+            "idnumber", [p.idnumber for p in known])}
+        return all(found.get(p.idnumber) == p.host_id for p in known)
+
+    def rematch(self, uaj: str) -> dict[str, int]:
+        """Re-match the school's people and cohorts on this host by idnumber, and bind it.
+
+        For a school moved to another host on purpose, or repaired after accounts or
+        cohorts were deleted by hand: what is found keeps (or takes) its host id, the rest is
+        forgotten so the next import creates it; memberships and guardian links are all sent
+        again by the next import.
+
+        :returns: counts ``people_found``, ``people_missing``, ``cohorts_found``,
+            ``cohorts_missing``.
+        """
+        state = self.ledger.load_state(uaj)
+        users = {u.idnumber: u for u in self.host.find_users(
+            "idnumber", [p.idnumber for p in state.people.values()])}
+        people = {k: ((u.id, u.suspended) if (u := users.get(p.idnumber)) else None)
+                  for k, p in state.people.items()}
+        found = self.host.find_cohorts([c.idnumber for c in state.cohorts.values()])
+        cohorts = {k: found.get(c.idnumber) for k, c in state.cohorts.items()}
+        with self.ledger.lock(uaj, "rematch"):
+            self.ledger.rematch(uaj, people, cohorts, self.host.identity())
+        counts = {"people_found": sum(v is not None for v in people.values()),
+                  "people_missing": sum(v is None for v in people.values()),
+                  "cohorts_found": sum(v is not None for v in cohorts.values()),
+                  "cohorts_missing": sum(v is None for v in cohorts.values())}
+        log.info("Établissement %s re-rattaché à %s : %s", uaj, self.host.name, counts)
+        return counts
+
+    def _names(self, uaj: str) -> dict[str, Known]:
+        """Known people's names, login and class, for the report (before deletions)."""
+        kinds = self.ledger.structures(uaj)
+        return {p.key: Known(p.lastname, p.firstname, p.username, _division(p.cohorts, kinds))
+                for p in self.ledger.people(uaj)}
 
     # -- history and accounts ---------------------------------------------------------------
 
@@ -318,14 +393,12 @@ class SiecleService:
                     "firstname": p.firstname, "username": p.username,
                     "population": p.population, "active": p.active, "suspended": p.suspended}
             if p.population == Population.STUDENT.value:
-                codes = [cohort_code(c)[0] for c in p.cohorts]
-                division = next((c for c in codes if not kinds.get(c, ("", False))[1]), "")
-                out["students"].setdefault(division, []).append(line)
+                out["students"].setdefault(_division(p.cohorts, kinds), []).append(line)
             elif p.population == Population.GUARDIAN.value:
                 out["guardians"].append(line)
             else:
                 out["staff"].append(line)
-        out["students"] = dict(sorted(out["students"].items()))
+        out["students"] = dict(sorted(out["students"].items(), key=lambda kv: class_key(kv[0])))
         return out
 
     def reset_password(self, person_key: str) -> str:
@@ -342,3 +415,9 @@ class SiecleService:
         self.host.set_password(person.host_id, password)
         log.info("Mot de passe réinitialisé pour %s.", person.username)
         return password
+
+
+def _division(cohorts: Sequence[str], kinds: Mapping[str, tuple[str, bool]]) -> str:
+    """The class among a student's cohort keys (``uaj:code``), ``""`` when none."""
+    codes = [cohort_code(c)[0] for c in cohorts]
+    return next((c for c in codes if not kinds.get(c, ("", False))[1]), "")

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+#: The live-Moodle lab tests: fixture ``moodle_lab``, grouping and summary (tests/lab).
+pytest_plugins = ["tests.lab.plugin"]
+
 # ---------------------------------------------------------------- paths (intake helper)
 #: Repository root; on ``sys.path`` so tests can import ``bench.generate``.
 ROOT = Path(__file__).resolve().parents[1]

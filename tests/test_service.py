@@ -176,7 +176,7 @@ def test_login_taken_on_the_host_by_another_account_is_avoided(
 def test_blocking_preflight_refuses_apply(service: SiecleService, host: MemoryHost) -> None:
     """A host that is not ready refuses the import with its French reason."""
     preview = service.preview(files(STS), "admin")
-    host.check = lambda: Preflight("memory", (  # type: ignore[method-assign]
+    host.check = lambda **_: Preflight("memory", (  # type: ignore[method-assign]
         PreflightCheck("droits", False, "Le jeton n'a pas le droit de créer des comptes."),))
     with pytest.raises(PlanError, match="droit de créer"):
         service.apply(preview.plan_id, preview.checksum, "admin")

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import HostAuthError, HostUnavailableError
-from ._batching import chunks, isolate
-from ._moodle_replies import member_warnings
+from ._batching import BatchRefused, chunks, isolate
+from ._moodle_replies import MISSING, member_warnings, moodle_reason
 from ._moodle_rest import MoodleError
 from .base import BatchResult, NewCohort, pair_key
 
@@ -90,8 +90,13 @@ class MoodleCohorts:
     def remove_cohort_members(self, pairs: Sequence[tuple[int, int]]) -> BatchResult:
         def send(batch: Sequence[tuple[int, int]]) -> BatchResult:
             members = [{"cohortid": c, "userid": u} for c, u in batch]
-            self._refusable("remove_cohort_members", "core_cohort_delete_cohort_members",
-                            {"members": members}, idempotent=True)
+            try:
+                self._call("remove_cohort_members", "core_cohort_delete_cohort_members",
+                           {"members": members}, idempotent=True)
+            except MoodleError as exc:
+                # An account or cohort deleted on the site: no membership left to remove.
+                if len(batch) > 1 or exc.errorcode not in MISSING:
+                    raise BatchRefused(moodle_reason(exc)) from exc
             return BatchResult(ok={pair_key(c, u): u for c, u in batch})
 
         return isolate(list(pairs), lambda p: pair_key(*p), send, batch_size=self.batch_size)

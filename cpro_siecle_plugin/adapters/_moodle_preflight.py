@@ -12,11 +12,18 @@ shortname (``core_role_assign_roles`` takes a numeric ``roleid``). So:
   username. Moodle runs the call in one transaction (``user/externallib.php``): if a
   password is refused the error is the policy's; otherwise the duplicate username fails the
   call with ``invalidparameter`` and the whole transaction is rolled back -- nothing is kept.
+
+Both probes call write functions: they run only when the import has something to write
+(``writes``), and a passed probe is trusted for :data:`PROBE_TTL` seconds by the same adapter
+(a preview and its apply probe once). A no-change re-import thus sends no write request.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
+import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from ..errors import HostAuthError, HostUnavailableError
@@ -33,6 +40,10 @@ class MoodleHost(Protocol):
     parent_role: str
     noemail_domain: str
     password_probe: bool
+    #: Last reply of core_webservice_get_site_info (the host's identity reads it).
+    site: dict[str, Any] | None
+    #: Passed write probes: check name -> (time.monotonic() when passed, the check).
+    probed: dict[str, tuple[float, PreflightCheck]]
 
     @property
     def role_id(self) -> int | None: ...
@@ -46,6 +57,9 @@ REQUIRED_FUNCTIONS = (
     "core_role_assign_roles", "core_role_unassign_roles",
 )
 
+#: Seconds a passed write probe is trusted by the same adapter.
+PROBE_TTL = 600.0
+
 POLICY_HELP = (
     "Sur Moodle : Administration du site > Sécurité > Règles du site > « Règles de mot de "
     "passe » : décochez-la, ou ramenez à 0 les nombres minimaux de majuscules, minuscules et "
@@ -53,10 +67,15 @@ POLICY_HELP = (
 )
 
 
-def run_preflight(host: MoodleHost) -> Preflight:
-    """Every check of the site, each with its own French message."""
+def run_preflight(host: MoodleHost, *, writes: bool = True) -> Preflight:
+    """Every check of the site, each with its own French message.
+
+    :param writes: the import will write: probe the parent role and the password policy
+        (else they are reported as not needed, without any request).
+    """
     try:
         site = host.rest.call("core_webservice_get_site_info", {}, idempotent=True)
+        host.site = site
     except HostUnavailableError as exc:
         return Preflight(host.name, (PreflightCheck("joignable", False, str(exc)),))
     except (HostAuthError, MoodleError) as exc:
@@ -70,10 +89,27 @@ def run_preflight(host: MoodleHost) -> Preflight:
             f"Jeton accepté : site « {site.get('sitename', '')} », Moodle "
             f"{site.get('release', '?')}, compte « {site.get('username', '')} »."), ),
         _functions(granted),
-        _role(host, site, granted),
-        _passwords(host, granted),
+        _probe(host, site, "rôle parent", writes, lambda: _role(host, site, granted)),
+        _probe(host, site, "mots de passe", writes, lambda: _passwords(host, granted)),
     ]
     return Preflight(host.name, tuple(checks))
+
+
+def _probe(host: MoodleHost, site: dict[str, Any], name: str, writes: bool,
+           run: Callable[[], PreflightCheck]) -> PreflightCheck:
+    """A write probe: skipped when nothing is to be written, trusted a while once passed
+    (on the same site, with the same token's account)."""
+    if not writes:
+        return PreflightCheck(name, True, "Non vérifié : l'importation n'a rien à écrire.",
+                              blocking=False)
+    key = f"{name}:{site.get('userprivateaccesskey', '')}:{site.get('userid', '')}"
+    passed = host.probed.get(key)
+    if passed is not None and time.monotonic() - passed[0] < PROBE_TTL:
+        return passed[1]
+    check = run()
+    if check.ok:
+        host.probed[key] = (time.monotonic(), check)
+    return check
 
 
 #: Functions another one can stand for (cohorts are found by either).
@@ -144,7 +180,14 @@ def _passwords(host: MoodleHost, granted: set[Any]) -> PreflightCheck:
         return PreflightCheck("mots de passe", False, (
             "La politique de mots de passe du site refuse les mots de passe initiaux (dates de "
             f"naissance, ex. 2008-05-12 ou 12052008) : « {exc.errorcode} ». " + POLICY_HELP))
-    except (HostAuthError, HostUnavailableError) as exc:
+    except HostAuthError as exc:
+        # A capability missing on the token's role: required_capability_exception,
+        # errorcode nopermissions, the capability's name in brackets (« (Create users) »).
+        return PreflightCheck("capacités", False, (
+            f"Le compte du jeton ne peut pas créer de comptes : {missing_capability(str(exc))}"
+            f" ({exc}) Donnez-la au rôle système du compte (Administration du site > "
+            "Utilisateurs > Permissions > Définition des rôles)."))
+    except HostUnavailableError as exc:
         return PreflightCheck("mots de passe", False,
                               f"Politique de mots de passe non vérifiable : {exc}",
                               blocking=False)
@@ -153,6 +196,25 @@ def _passwords(host: MoodleHost, granted: set[Any]) -> PreflightCheck:
         host.rest.call("core_user_delete_users", {"userids": ids}, idempotent=True)
     return PreflightCheck("mots de passe", True,
                           "Les mots de passe initiaux (dates de naissance) sont acceptés.")
+
+
+#: Capabilities the importer needs, by the English name Moodle's refusals give them.
+CAPABILITIES = {
+    "Create users": "moodle/user:create", "Update user profiles": "moodle/user:update",
+    "Delete users": "moodle/user:delete", "Manage cohorts": "moodle/cohort:manage",
+    "Assign cohort members": "moodle/cohort:assign", "View site-wide cohorts": "moodle/cohort:view",
+    "Assign roles to users": "moodle/role:assign",
+    "View all user details": "moodle/user:viewalldetails",
+}
+
+
+def missing_capability(message: str) -> str:
+    """« capacité X manquante » from a Moodle refusal naming it, e.g. ``(Create users)``."""
+    found = re.findall(r"\(([^()]+)\)", message)
+    label = next((f for f in reversed(found) if f in CAPABILITIES), "")
+    if label:
+        return f"capacité {CAPABILITIES[label]} (« {label} ») manquante."
+    return "une capacité manque au rôle du compte."
 
 
 def _probe_user(username: str, password: str, domain: str, tag: str = "") -> dict[str, Any]:

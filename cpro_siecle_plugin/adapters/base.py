@@ -10,6 +10,10 @@ Contract, for every implementation (in-process, embedded SQLite, Moodle REST):
   records up (``find_users`` by idnumber) before creating again.
 - Batch methods take any number of records; the adapter splits them by its batch size.
 - ``calls`` counts the host requests made, per operation name (for benchmarks and tests).
+- ``notices`` collects French notes for the admin's report about records the host took
+  differently than asked (an e-mail replaced by a placeholder...); the caller empties it.
+- ``check(writes=False)`` makes no change on the host, not even a rolled-back probe: a plan
+  with nothing to write is checked without write requests.
 
 Nothing Moodle-specific appears in a signature: ids are the host's integer ids, users are
 identified by ``idnumber`` (our stable key) and ``username``.
@@ -83,6 +87,17 @@ def pair_key(a: int, b: int) -> str:
 
 
 @dataclass(frozen=True)
+class HostIdentity:
+    """Which host a ledger's ids belong to: ``kind`` (``moodle``...), the URL it was reached
+    at, and ``site``, a stable identity of the site itself (the URL may change; a site
+    reinstalled at the same URL gets another ``site``)."""
+
+    kind: str
+    url: str
+    site: str
+
+
+@dataclass(frozen=True)
 class PreflightCheck:
     """One check of the host before an import; ``message`` in French."""
 
@@ -112,6 +127,11 @@ class HostAdapter(abc.ABC):
 
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
+        self.notices: list[str] = []
+
+    def identity(self) -> HostIdentity:
+        """Which host this is, for the ledger to know whose ids it holds."""
+        return HostIdentity(self.name, "", self.name)
 
     @abc.abstractmethod
     def find_users(
@@ -164,5 +184,8 @@ class HostAdapter(abc.ABC):
         """Set a password and force its change at next login (password reset)."""
 
     @abc.abstractmethod
-    def check(self) -> Preflight:
-        """Preflight: is the host reachable, allowed and configured for an import?"""
+    def check(self, *, writes: bool = True) -> Preflight:
+        """Preflight: is the host reachable, allowed and configured for an import?
+
+        :param writes: the import has something to write (else no write probe is made).
+        """

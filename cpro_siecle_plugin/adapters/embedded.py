@@ -9,6 +9,7 @@ plugin's ledger; they are created on start-up.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Literal
 
@@ -34,6 +35,7 @@ from ._embedded_tables import User as _User
 from .base import (
     BatchResult,
     HostAdapter,
+    HostIdentity,
     HostUser,
     NewCohort,
     NewUser,
@@ -269,7 +271,13 @@ class EmbeddedHost(HostAdapter):
             result = result.merge(BatchResult(ok, failed))
         return result
 
-    def check(self) -> Preflight:
+    def identity(self) -> HostIdentity:
+        """The database the accounts live in (its URL, password hidden)."""
+        url = self.engine.url.render_as_string(hide_password=True)
+        return HostIdentity(self.name, url,
+                            "embedded:" + hashlib.sha256(url.encode()).hexdigest()[:24])
+
+    def check(self, *, writes: bool = True) -> Preflight:
         try:
             with self._session() as s:
                 s.execute(select(_User.id).limit(1))

@@ -25,6 +25,7 @@ Facts relied on, confirmed in Moodle's source (``moodle/moodle``):
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -33,12 +34,28 @@ from typing import Any, Literal
 import requests
 
 from ..errors import HostAuthError, HostRejectedError
-from ._batching import BatchRefused, check_username, chunks, create_safely, isolate
+from ._batching import (
+    BatchRefused,
+    check_username,
+    chunks,
+    create_safely,
+    duplicate_username,
+    isolate,
+)
 from ._moodle_cohorts import MoodleCohorts
 from ._moodle_preflight import run_preflight
-from ._moodle_replies import MISSING, by_warnings, moodle_reason
-from ._moodle_rest import MoodleError, MoodleTransport
-from .base import BatchResult, HostAdapter, HostUser, NewUser, Preflight, pair_key
+from ._moodle_replies import EMAIL_RE, MISSING, by_warnings, is_policy_reason, moodle_reason
+from ._moodle_rest import ENDPOINT, MoodleError, MoodleTransport
+from .base import (
+    BatchResult,
+    HostAdapter,
+    HostIdentity,
+    HostUser,
+    NewUser,
+    Preflight,
+    PreflightCheck,
+    pair_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +96,8 @@ class MoodleHost(MoodleCohorts, HostAdapter):
         self.parent_role = parent_role
         self.noemail_domain = noemail_domain
         self.password_probe = password_probe
+        self.site: dict[str, Any] | None = None
+        self.probed: dict[str, tuple[float, PreflightCheck]] = {}
 
     def __repr__(self) -> str:
         return f"MoodleHost(url={self.rest.url!r}, token='***')"
@@ -144,38 +163,73 @@ class MoodleHost(MoodleCohorts, HostAdapter):
     def create_users(self, users: Sequence[NewUser]) -> BatchResult:
         # Moodle refuses such usernames without naming them (default debug): say it here.
         invalid = {u.idnumber: r for u in users if (r := check_username(u.username))}
-        prepared = self._with_emails([u for u in users if u.idnumber not in invalid])
+        notes: dict[str, str] = {}
+        prepared = self._with_emails([u for u in users if u.idnumber not in invalid], notes)
 
         def send(batch: Sequence[NewUser]) -> BatchResult:
             try:
                 return create_safely(batch, self._create_call,
                                      lambda ids: self.find_users("idnumber", ids))
             except BatchRefused as refused:
-                if len(batch) == 1:  # isolated: name the account in the reason
-                    raise BatchRefused(
-                        f"compte « {batch[0].username} » : {refused.reason}") from refused
+                if len(batch) == 1:  # isolated: retry without its email, or name the account
+                    return self._create_alone(batch[0], refused, notes)
                 raise
 
         result = isolate(prepared, lambda u: u.idnumber, send, batch_size=self.batch_size)
+        self.notices += [notes[k] for k in result.ok if k in notes]
         return result.merge(BatchResult(failed=invalid))
 
-    def _with_emails(self, users: list[NewUser]) -> list[NewUser]:
-        """Give a placeholder email to users without one or whose email is already used."""
-        given = [u.email.strip() for u in users if u.email and u.email.strip()]
+    def _placeholder(self, user: NewUser) -> str:
+        return f"{user.username}@{self.noemail_domain}"
+
+    def _with_emails(self, users: list[NewUser], notes: dict[str, str]) -> list[NewUser]:
+        """Give a placeholder email to users without a valid one or whose email is used.
+
+        Moodle's look-up by email is exact (``core_user_get_users_by_field``) while its
+        uniqueness check ignores case: both the given and the lower-case forms are looked up,
+        and a refusal left (another case on the site) is handled by :meth:`_create_alone`.
+        """
+        given = {e for u in users if (e := (u.email or "").strip()) and EMAIL_RE.match(e)}
+        wanted = sorted(given | {e.lower() for e in given})
         used = {str(u.get("email", "")).lower()
-                for u in (self._get_by_field("find_emails", "email", given) if given else [])}
-        result, replaced = [], 0
+                for u in (self._get_by_field("find_emails", "email", wanted) if wanted else [])}
+        result, shared = [], 0
         for user in users:
             email = (user.email or "").strip()
-            if not email or email.lower() in used:
-                replaced += bool(email)
-                email = f"{user.username}@{self.noemail_domain}"
+            if email and not EMAIL_RE.match(email):
+                notes[user.idnumber] = (
+                    f"Adresse e-mail invalide pour « {user.username} » (« {email} ») : compte "
+                    f"créé avec l'adresse fictive {self._placeholder(user)}.")
+                email = ""
+            elif email.lower() in used:
+                shared += 1
+                email = ""
+            email = email or self._placeholder(user)
             used.add(email.lower())
             result.append(dataclasses.replace(user, email=email))
-        if replaced:
+        if shared:
             log.info("%d adresse(s) déjà utilisée(s) remplacée(s) par une adresse fictive.",
-                     replaced)
+                     shared)
         return result
+
+    def _create_alone(self, user: NewUser, refused: BatchRefused,
+                      notes: dict[str, str]) -> BatchResult:
+        """One account Moodle refused: without its email if it had one, else say why."""
+        placeholder = self._placeholder(user)
+        if user.email and user.email != placeholder and not is_policy_reason(refused.reason):
+            try:
+                result = self._create_call([dataclasses.replace(user, email=placeholder)])
+            except BatchRefused:
+                pass
+            else:
+                notes[user.idnumber] = (
+                    f"Adresse e-mail « {user.email} » de « {user.username} » refusée par Moodle "
+                    "(déjà utilisée sur le site, à la casse près) : compte créé avec l'adresse "
+                    f"fictive {placeholder}.")
+                return result
+        if self.find_users("username", [user.username]):
+            raise BatchRefused(duplicate_username(user.username)) from refused
+        raise BatchRefused(f"compte « {user.username} » : {refused.reason}") from refused
 
     def _create_call(self, batch: Sequence[NewUser]) -> BatchResult:
         users = [{"username": u.username, "password": u.password, "firstname": u.firstname,
@@ -221,7 +275,7 @@ class MoodleHost(MoodleCohorts, HostAdapter):
                 self._call("delete_users", "core_user_delete_users", {"userids": list(batch)},
                            idempotent=True)  # deleting twice leaves the same state
             except MoodleError as exc:
-                if len(batch) == 1 and exc.errorcode in MISSING:
+                if len(batch) == 1 and exc.errorcode in (*MISSING, "invaliduser"):
                     return BatchResult(ok={str(batch[0]): batch[0]})  # already gone
                 raise BatchRefused(moodle_reason(exc)) from exc
             return BatchResult(ok={str(uid): uid for uid in batch})
@@ -266,5 +320,23 @@ class MoodleHost(MoodleCohorts, HostAdapter):
 
         return isolate(list(pairs), lambda p: pair_key(*p), send, batch_size=self.batch_size)
 
-    def check(self) -> Preflight:
-        return run_preflight(self)
+    def check(self, *, writes: bool = True) -> Preflight:
+        return run_preflight(self, writes=writes)
+
+    def identity(self) -> HostIdentity:
+        """The site's identity from ``core_webservice_get_site_info``.
+
+        Moodle returns no site identifier: ``siteid`` is the front page course (1 on every
+        site). ``userprivateaccesskey`` is a random key Moodle keeps for the token's account
+        on this site (``mdl_user_private_key``, made once, never expires): a site reinstalled
+        at the same URL, or a copy restored from before the key was made, gives another one.
+        Only a hash of it is kept (the key itself opens the account's files).
+        """
+        site = self.site
+        if site is None:
+            site = self.site = self._call("site_info", "core_webservice_get_site_info", {},
+                                          idempotent=True)
+        url = str(site.get("siteurl") or self.rest.url.removesuffix(ENDPOINT))
+        key = str(site.get("userprivateaccesskey") or url)
+        digest = hashlib.sha256(f"{key}:{site.get('userid', '')}".encode()).hexdigest()[:24]
+        return HostIdentity(self.name, url, f"moodle:{digest}")

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Response, flash, redirect
+from flask import Response, flash, redirect, request
 from flask_admin import expose
 
 from ..errors import SiecleError
 from ..messages import lock_text, msg
 from ..reports import report_csv
+from ..reports.handouts import Handout, handout_classes, letters_pdf, slips_pdf, staff_pdf
 from ..reports.pdf import logins_pdf, report_pdf
 from ..reports.render import french_date
+from ..reports.report import Report
 from .forms import ResetPasswordForm, UnlockForm
 from .presenters import (
     count_rows,
@@ -70,6 +72,7 @@ class HistoryView(PluginView):
             report=report,
             date=french_date(report.today),
             sections=report_sections(report),
+            handout_classes=handout_classes(report),
         )
 
     @expose("/<int:run_id>/rapport.csv")
@@ -82,6 +85,25 @@ class HistoryView(PluginView):
     def pdf(self, run_id: int) -> Any:
         data = report_pdf(self._report(run_id))
         return _download(data, "application/pdf", f"rapport_importation_{run_id}.pdf")
+
+    @expose("/<int:run_id>/<any(fiches, lettres, personnels):kind>.pdf")
+    def handout(self, run_id: int, kind: str) -> Any:
+        """Slips, guardians' letters or the staff sheet, for ``?classe=CODE`` or every class."""
+        report = self._report(run_id)
+        division = request.args.get("classe") or None
+        if division is not None and division not in handout_classes(report):
+            refuse(404, msg("class_unknown", code=division))
+        render = {"fiches": slips_pdf, "lettres": letters_pdf, "personnels": staff_pdf}[kind]
+        data = render(report, self._handout(report), division)
+        suffix = f"_{division}" if division else ""
+        return _download(data, "application/pdf", f"{kind}_{run_id}{suffix}.pdf")
+
+    def _handout(self, report: Report) -> Handout:
+        settings = self.state.settings
+        school = self.state.ledger.school(report.uaj)
+        name = (school.name if school and school.name else "") or f"Établissement {report.uaj}"
+        url = settings.platform_url or settings.moodle_url or request.host_url
+        return Handout(name, url.rstrip("/"), report.year)
 
 
 class LoginsView(PluginView):

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from ..collation import class_key
 from ..domain import SOURCE_LABELS
 from ..errors import Problem
 from ..messages import ACTION_LABELS, DONE_LABELS, FUNCTION_LABELS, HOST_LABELS
@@ -215,7 +216,7 @@ def report_sections(report: Report) -> dict[str, Any]:
     for line in report.students:
         classes[line.division or "sans classe"].append(line)
     return {
-        "classes": sorted(classes.items()),
+        "classes": sorted(classes.items(), key=lambda item: class_key(item[0])),
         "changes": [
             (label, report.of_change(kind))
             for kind, label in CHANGE_LABELS.items()

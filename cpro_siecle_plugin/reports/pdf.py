@@ -1,9 +1,12 @@
-"""Printable PDF of an import report (fpdf2): summary tables, then one page per class.
+"""Printable PDF of an import report (fpdf2): the people first, one page per class, then
+the classes and groups created as an annex.
 
 The student logins are printed one class per page, so a teacher can hand each class its
 sheet. Names need Unicode (Œ, ’...): a DejaVu TrueType font is embedded when one is found
 (Debian package ``fonts-dejavu-core``); otherwise the core Helvetica font is used with a
-safe transliteration to Latin-1, so the PDF is always produced.
+safe transliteration to Latin-1, so the PDF is always produced. Logins and passwords are
+printed in a monospace font (DejaVu Sans Mono, else the core Courier), shrunk until they fit
+their cell: never wrapped, never cut.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
 
+from ..collation import class_key
 from .render import french_date
 from .report import AccountLine, Report
 
@@ -26,6 +31,14 @@ FONT_CANDIDATES = (
     Path("/usr/share/fonts/dejavu/DejaVuSans.ttf"),
     Path("/usr/share/fonts/TTF/DejaVuSans.ttf"),
 )
+#: Where the monospace TrueType font for logins is looked for, in order.
+MONO_CANDIDATES = (
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"),
+    Path("/usr/share/fonts/dejavu/DejaVuSansMono.ttf"),
+    Path("/usr/share/fonts/TTF/DejaVuSansMono.ttf"),
+)
+#: Smallest font size (pt) a login is shrunk to; below it the cell grows instead.
+MIN_LOGIN_SIZE = 5.0
 _LATIN1_SUBSTITUTES = str.maketrans(
     {
         "Œ": "OE",
@@ -40,6 +53,7 @@ _LATIN1_SUBSTITUTES = str.maketrans(
         "€": "EUR",
         "✔": "oui",
         "✘": "non",
+        "✂": "-",
         "\u202f": " ",
         "\u2009": " ",
     }
@@ -63,6 +77,8 @@ class Section:
     columns: Sequence[str]
     rows: Sequence[Sequence[Any]]
     widths: Sequence[int] | None = None
+    #: Indexes of the columns printed in monospace, fitted (logins, passwords).
+    mono: Sequence[int] = ()
 
 
 def to_latin1(text: str) -> str:
@@ -85,6 +101,11 @@ def find_font() -> Path | None:
     return next((p for p in FONT_CANDIDATES if p.is_file()), None)
 
 
+def find_mono_font() -> Path | None:
+    """The first monospace TrueType font found on this machine, if any."""
+    return next((p for p in MONO_CANDIDATES if p.is_file()), None)
+
+
 class ReportPdf(FPDF):
     """An A4 document with a title header and numbered pages."""
 
@@ -97,8 +118,40 @@ class ReportPdf(FPDF):
             bold = font_path.with_name(font_path.name.replace(".ttf", "-Bold.ttf"))
             self.add_font("Report", "B", str(bold if bold.is_file() else font_path))
         self.family = "Report" if self.unicode else "Helvetica"
+        mono = find_mono_font() if self.unicode else None
+        if mono is not None:
+            self.add_font("Mono", "", str(mono))
+        self.mono = "Mono" if mono is not None else "Courier"
         self.set_title(self.clean(title))
         self.set_auto_page_break(auto=True, margin=15)
+
+    def fit_size(self, text: str, width: float, size: float, family: str = "",
+                 style: str = "") -> float:
+        """The largest font size up to ``size`` at which ``text`` fits ``width`` mm, in
+        ``family`` (default: the monospace font of logins).
+
+        Never below :data:`MIN_LOGIN_SIZE`: a login longer still overflows its cell's
+        margin rather than being wrapped or cut.
+        """
+        self.set_font(family or self.mono, style, size)
+        needed = self.get_string_width(self.clean(text))
+        if needed <= width or needed == 0:
+            return size
+        return max(MIN_LOGIN_SIZE, size * width / needed)
+
+    def mono_face(self, text: str, width: float, size: float = 9) -> FontFace:
+        """The font face of a table cell printing ``text`` whole in a ``width`` mm column."""
+        return FontFace(family=self.mono, size_pt=self.fit_size(text, width - 2 * self.c_margin,
+                                                                 size))
+
+    def finish(self) -> bytes:
+        """The document's bytes; the font files fontTools keeps open are closed."""
+        data = bytes(self.output())
+        for font in self.fonts.values():
+            ttfont = getattr(font, "ttfont", None)
+            if ttfont is not None:
+                ttfont.close()
+        return data
 
     def clean(self, value: Any) -> str:
         """A cell text this document's font can draw."""
@@ -134,12 +187,20 @@ class ReportPdf(FPDF):
             return
         self.heading(f"{section.title} ({len(section.rows)})", 11)
         widths = tuple(section.widths) if section.widths else None
+        shares = widths or (1,) * len(section.columns)
+        columns = [self.epw * w / sum(shares) for w in shares]
         with self.table(
             col_widths=widths, text_align="LEFT", line_height=5, first_row_as_headings=True
         ) as table:
             table.row([self.clean(c) for c in section.columns])
-            for row in section.rows:
-                table.row([self.clean(c) for c in row])
+            for cells in section.rows:
+                row = table.row()
+                for index, cell in enumerate(cells):
+                    text = self.clean(cell)
+                    face = (self.mono_face(text, columns[index]) if index in section.mono
+                            else None)
+                    row.cell(text, style=face)
+                self.set_font(self.family, "", 9)
         self.ln(4)
 
 
@@ -149,8 +210,10 @@ def render_pdf(
     sections: Iterable[Section],
     class_pages: Mapping[str, Section] | None = None,
     font_path: Path | None = None,
+    annex: Iterable[Section] = (),
 ) -> bytes:
-    """Render a report: ``intro`` lines and ``sections`` first, then one page per class.
+    """Render a report: ``intro`` lines and ``sections`` first, then one page per class
+    (in school order: 2NDE2 before 2NDE10, 2NDE before 1ERE), then the ``annex``.
 
     Without ``sections``, there is no cover page: each class page repeats ``intro``.
 
@@ -159,6 +222,7 @@ def render_pdf(
     """
     pdf = ReportPdf(title, font_path if font_path is not None else find_font())
     intro, sections = list(intro), [s for s in sections if s.rows]
+    annex = [s for s in annex if s.rows]
     cover = bool(sections) or not class_pages
     if cover:
         pdf.add_page()
@@ -166,13 +230,18 @@ def render_pdf(
         pdf.paragraphs(intro)
         for section in sections:
             pdf.section(section)
-    for name, page in sorted((class_pages or {}).items()):
+    for name, page in sorted((class_pages or {}).items(), key=lambda item: class_key(item[0])):
         pdf.add_page()
         pdf.heading(f"Classe {name}", 15)
         if not cover:
             pdf.paragraphs(intro)
         pdf.section(page)
-    return bytes(pdf.output())
+    if annex:
+        pdf.add_page()
+        pdf.heading("Annexe", 15)
+        for section in annex:
+            pdf.section(section)
+    return pdf.finish()
 
 
 def _name(line: AccountLine) -> str:
@@ -189,12 +258,6 @@ def _sections(report: Report) -> list[Section]:
             (25, 35, 40),
         ),
         Section(
-            "Classes et groupes créés",
-            ["Nom", "Description"],
-            [[c.name, c.description] for c in report.cohorts],
-            (30, 70),
-        ),
-        Section(
             "Enseignants",
             [*staff, "Disciplines", "Classes"],
             [
@@ -202,24 +265,28 @@ def _sections(report: Report) -> list[Section]:
                 for a in report.teachers
             ],
             (24, 22, 16, 20, 18),
+            (1, 2),
         ),
         Section(
             "Personnels de direction",
             staff,
             [[_name(a), a.username, a.password] for a in report.heads],
             (45, 35, 20),
+            (1, 2),
         ),
         Section(
             "Autres personnels",
             staff,
             [[_name(a), a.username, a.password] for a in report.of_population("staff")],
             (45, 35, 20),
+            (1, 2),
         ),
         Section(
             "Responsables légaux",
-            [*staff, "Élèves"],
-            [[_name(a), a.username, a.password, ", ".join(a.students)] for a in report.guardians],
+            [*staff, "Élèves (classe)"],
+            [[_name(a), a.username, a.password, a.children_text] for a in report.guardians],
             (24, 22, 18, 36),
+            (1, 2),
         ),
         Section(
             "Comptes réactivés, désactivés, suspendus ou supprimés",
@@ -229,7 +296,19 @@ def _sections(report: Report) -> list[Section]:
                 for c in report.changes
             ],
             (15, 25, 20, 40),
+            (2,),
         ),
+    ]
+
+
+def _annex(report: Report) -> list[Section]:
+    return [
+        Section(
+            "Classes et groupes créés",
+            ["Nom", "Description"],
+            [[c.name, c.description] for c in report.cohorts],
+            (30, 70),
+        )
     ]
 
 
@@ -245,13 +324,15 @@ def _class_pages(report: Report) -> dict[str, Section]:
             ["Nom", "Prénom", "Identifiant", "Mot de passe initial", "Groupes"],
             rows,
             (22, 20, 26, 16, 16),
+            (2, 3),
         )
         for name, rows in classes.items()
     }
 
 
 def report_pdf(report: Report, font_path: Path | None = None) -> bytes:
-    """The printable report: summary tables, then one page of student logins per class.
+    """The printable report: the people, one page of student logins per class, then the
+    classes and groups created as an annex.
 
     :returns: the PDF document's bytes.
     """
@@ -269,6 +350,7 @@ def report_pdf(report: Report, font_path: Path | None = None) -> bytes:
         _sections(report),
         _class_pages(report),
         font_path,
+        _annex(report),
     )
 
 
@@ -287,6 +369,7 @@ def logins_pdf(
             ["Nom", "Prénom", "Identifiant"],
             [[s["lastname"], s["firstname"], s["username"]] for s in lines],
             (35, 30, 35),
+            (2,),
         )
         for code, lines in students.items()
     }

@@ -1,15 +1,17 @@
 """CSV and text renderings of a :class:`~.report.Report`, in French.
 
-The CSV is one table with a ``section`` column, ``;``-separated and preceded by a UTF-8
-byte-order mark, as French Excel expects. Cells that a spreadsheet would read as a
-formula are prefixed with an apostrophe (names come from files we do not control).
+The CSV is one table, every row in the same columns: a ``type`` column (account created,
+deactivated..., class or group created, failure), the person's profile, last and first name
+apart; ``;``-separated and preceded by a UTF-8 byte-order mark, as French Excel expects.
+Cells that a spreadsheet would read as a formula are prefixed with an apostrophe (names come
+from files we do not control).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from .report import AccountLine, Report
 
@@ -27,7 +29,8 @@ CHANGES = (
     ("deleted", "Comptes supprimés", "Supprimé"),
 )
 COLUMNS = (
-    "section",
+    "type",
+    "profil",
     "nom",
     "prénom",
     "identifiant",
@@ -41,41 +44,46 @@ COLUMNS = (
     "détail",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PROFILES = {population: label for population, _title, label in POPULATIONS}
 
 
 def _cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
+def _row(cells: Mapping[str, str]) -> tuple[str, ...]:
+    """One CSV row in :data:`COLUMNS` order; missing cells are empty."""
+    return tuple(cells.get(column, "") for column in COLUMNS)
+
+
 def _rows(report: Report) -> Iterator[tuple[str, ...]]:
-    blank = ("",) * 9
-    for cohort in report.cohorts:
-        yield ("Cohorte", cohort.name, "", cohort.idnumber, *blank[:7], cohort.description)
     for population, _title, label in POPULATIONS:
         for a in report.of_population(population):
-            yield (
-                label,
-                a.lastname,
-                a.firstname,
-                a.username,
-                a.password,
-                a.division or "",
-                ", ".join(a.groups),
-                ", ".join(a.disciplines),
-                ", ".join(a.classes),
-                ", ".join(a.students),
-                a.email or "",
-                "",
-            )
+            yield _row({
+                "type": "Compte créé", "profil": label, "nom": a.lastname,
+                "prénom": a.firstname, "identifiant": a.username, "mot de passe": a.password,
+                "classe": a.division or "", "groupes": ", ".join(a.groups),
+                "disciplines": ", ".join(a.disciplines),
+                "classes enseignées": ", ".join(a.classes), "élèves": a.children_text,
+                "courriel": a.email or "",
+            })
     for change, _title, label in CHANGES:
         for c in report.of_change(change):
-            yield (label, c.name, "", c.username, *blank[:7], c.detail)
+            yield _row({
+                "type": f"Compte {label.lower()}",
+                "profil": _PROFILES.get(c.population, c.population),
+                "nom": c.lastname or c.name, "prénom": c.firstname, "identifiant": c.username,
+                "classe": c.division, "détail": c.detail,
+            })
+    for cohort in report.cohorts:
+        yield _row({"type": "Classe ou groupe créé", "nom": cohort.name,
+                    "détail": cohort.description})
     for f in report.failures:
-        yield ("Échec", f.who, "", "", *blank[:7], f"{f.kind} : {f.reason}")
+        yield _row({"type": "Échec", "nom": f.who, "détail": f"{f.kind} : {f.reason}"})
 
 
 def report_csv(report: Report, bom: bool = True) -> str:
-    """One ``;``-separated table of the report, with a ``section`` column.
+    """One ``;``-separated table of the report, with a ``type`` column.
 
     :param bom: start with a UTF-8 byte-order mark so that Excel reads the accents.
     """
@@ -106,7 +114,7 @@ def _account_text(a: AccountLine) -> str:
     if a.classes:
         parts.append(f"classes : {', '.join(a.classes)}")
     if a.students:
-        parts.append(f"élèves : {', '.join(a.students)}")
+        parts.append(f"élèves : {a.children_text}")
     return "  - " + " — ".join(parts)
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
+from ..collation import class_key, person_key
 from ..sync.plan import (
     Action,
     CreateCohort,
@@ -23,6 +24,7 @@ from ..sync.plan import (
 
 __all__ = [
     "AccountLine",
+    "Known",
     "ChangeLine",
     "CohortLine",
     "FailureLine",
@@ -30,6 +32,19 @@ __all__ = [
     "Report",
     "build_report",
 ]
+
+
+class Known(NamedTuple):
+    """A person the ledger already knows, as the report names them."""
+
+    lastname: str
+    firstname: str
+    username: str
+    division: str = ""  # students: their class
+
+    @property
+    def name(self) -> str:
+        return f"{self.lastname} {self.firstname}"
 
 
 class Outcome(Protocol):
@@ -54,7 +69,11 @@ class CohortLine:
 
 @dataclass(frozen=True)
 class AccountLine:
-    """A new account with its initial password; ``students`` are display strings."""
+    """A new account with its initial password.
+
+    ``students`` (guardians) are display strings, « NOM Prénom (login) »; ``student_classes``
+    gives each one's class (``""`` when unknown), in the same order.
+    """
 
     key: str
     population: str
@@ -68,6 +87,18 @@ class AccountLine:
     disciplines: tuple[str, ...] = ()
     classes: tuple[str, ...] = ()
     students: tuple[str, ...] = ()
+    student_classes: tuple[str, ...] = ()
+
+    @property
+    def children(self) -> tuple[tuple[str, str], ...]:
+        """(display string, class) of each student of a guardian."""
+        classes = self.student_classes + ("",) * (len(self.students) - len(self.student_classes))
+        return tuple(zip(self.students, classes, strict=False))
+
+    @property
+    def children_text(self) -> str:
+        """A guardian's students with their classes: « BERNARD Louise (louise.bernard), 1ERE1 »."""
+        return " ; ".join(f"{who}, {code}" if code else who for who, code in self.children)
 
 
 @dataclass(frozen=True)
@@ -80,6 +111,9 @@ class ChangeLine:
     name: str
     username: str
     detail: str = ""
+    lastname: str = ""
+    firstname: str = ""
+    division: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,23 +175,24 @@ def _national_id(key: str) -> str:
     return key.rsplit(":", 1)[-1]
 
 
-def _names(plan: Plan, people: Mapping[str, tuple[str, str]] | None) -> dict[str, tuple[str, str]]:
-    """Person key → (display name, login), from the plan's creations, then ``people``."""
+def _names(plan: Plan, people: Mapping[str, Known] | None) -> dict[str, Known]:
+    """Person key → how to name them, from ``people`` then the plan's creations."""
     names = dict(people or {})
     for action in plan.actions:
         if isinstance(action, CreateUser):
-            names[action.person_key] = (f"{action.lastname} {action.firstname}", action.username)
+            names[action.person_key] = Known(action.lastname, action.firstname,
+                                             action.username, action.division or "")
     return names
 
 
-def _who(key: str, names: Mapping[str, tuple[str, str]]) -> str:
+def _who(key: str, names: Mapping[str, Known]) -> str:
     if key in names:
-        name, username = names[key]
-        return f"{name} ({username})"
+        known = names[key]
+        return f"{known.name} ({known.username})"
     return f"n° {_national_id(key)}"
 
 
-def _account(action: CreateUser, names: Mapping[str, tuple[str, str]]) -> AccountLine:
+def _account(action: CreateUser, names: Mapping[str, Known]) -> AccountLine:
     return AccountLine(
         key=action.person_key,
         population=action.population,
@@ -171,10 +206,11 @@ def _account(action: CreateUser, names: Mapping[str, tuple[str, str]]) -> Accoun
         disciplines=action.disciplines,
         classes=action.classes,
         students=tuple(_who(k, names) for k in action.students),
+        student_classes=tuple(names[k].division if k in names else "" for k in action.students),
     )
 
 
-def _change(action: Action, plan: Plan, names: Mapping[str, tuple[str, str]]) -> ChangeLine | None:
+def _change(action: Action, plan: Plan, names: Mapping[str, Known]) -> ChangeLine | None:
     if isinstance(action, ReactivateUser):
         change, detail = "reactivated", "réactivé" + (" et rétabli" if action.unsuspend else "")
     elif isinstance(action, DeactivateUser):
@@ -193,16 +229,26 @@ def _change(action: Action, plan: Plan, names: Mapping[str, tuple[str, str]]) ->
         return None
     if change == "deleted":  # deleted for good (GDPR): the report names no one
         return ChangeLine(change, action.person_key, action.population, DELETED, "—", detail)
-    name = names.get(action.person_key, ("", ""))[0] or f"n° {_national_id(action.person_key)}"
-    return ChangeLine(change, action.person_key, action.population, name, action.username, detail)
+    known = names.get(action.person_key)
+    name = known.name if known else f"n° {_national_id(action.person_key)}"
+    return ChangeLine(change, action.person_key, action.population, name, action.username, detail,
+                      known.lastname if known else "", known.firstname if known else "",
+                      known.division if known else "")
 
 
-def _sort_key(line: AccountLine) -> tuple[str, ...]:
-    return (line.division or "", line.lastname, line.firstname, line.username)
+def _sort_key(line: AccountLine) -> tuple[object, ...]:
+    """Class in school order (2NDE2 before 2NDE10), then name in French order."""
+    return (class_key(line.division or ""),
+            person_key(line.lastname, line.firstname, line.username))
+
+
+def _change_key(line: ChangeLine) -> tuple[object, ...]:
+    return (line.change, person_key(line.lastname or line.name, line.firstname, line.username),
+            line.key)
 
 
 def _failures(
-    plan: Plan, outcome: Outcome | None, names: Mapping[str, tuple[str, str]]
+    plan: Plan, outcome: Outcome | None, names: Mapping[str, Known]
 ) -> tuple[FailureLine, ...]:
     if outcome is None:
         return ()
@@ -226,7 +272,7 @@ def _kept(actions: Iterable[Action], outcome: Outcome | None) -> list[Action]:
 def build_report(
     plan: Plan,
     outcome: Outcome | None = None,
-    people: Mapping[str, tuple[str, str]] | None = None,
+    people: Mapping[str, Known] | None = None,
     forced_by: str | None = None,
 ) -> Report:
     """The report of a plan, or of what an apply actually did.
@@ -237,8 +283,8 @@ def build_report(
     :param plan: the plan previewed or applied.
     :param outcome: the apply outcome; when given, only actions done are listed and
         failed ones get their own section.
-    :param people: person key → (display name, login) of known people, to name the
-        students of guardians and the accounts deactivated or deleted.
+    :param people: known people by person key, to name the students of guardians (with
+        their class) and the accounts deactivated or deleted.
     :returns: plain frozen data for the renderers.
     """
     names = _names(plan, people)
@@ -261,7 +307,7 @@ def build_report(
         applied=outcome is not None,
         cohorts=cohorts,
         accounts=tuple(accounts),
-        changes=tuple(sorted(changes, key=lambda c: (c.change, c.name, c.key))),
+        changes=tuple(sorted(changes, key=_change_key)),
         failures=_failures(plan, outcome, names),
         warnings=tuple(meta.get("warnings", ())),
         brake=_brake_line(meta.get("brake") or {}, forced_by),

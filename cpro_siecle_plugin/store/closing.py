@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..reports.report import build_report
+from ..reports.report import Known, build_report
 from ..runner.apply import ApplyOutcome
 from ..sync.plan import Plan
 from .report_data import report_to_data
@@ -22,15 +22,15 @@ from .runs import redact_plan
 from .tables import JournalRow, PersonRow, PlanRow, RunRow
 
 
-def display_names(s: Session, uaj: str) -> dict[str, tuple[str, str]]:
-    """Known people's display name and login (``NOM Prénom``, ``login``), for reports."""
+def display_names(s: Session, uaj: str) -> dict[str, Known]:
+    """Known people's names and login, for reports."""
     rows = s.execute(select(PersonRow.key, PersonRow.lastname, PersonRow.firstname,
                             PersonRow.username).where(PersonRow.uaj == uaj))
-    return {key: (f"{last} {first}", login) for key, last, first, login in rows}
+    return {key: Known(last, first, login) for key, last, first, login in rows}
 
 
 def close_plan(s: Session, plan: PlanRow,
-               names: Mapping[str, tuple[str, str]] | None = None) -> int | None:
+               names: Mapping[str, Known] | None = None) -> int | None:
     """Abandon an unfinished plan: its report on its last run, its passwords dropped.
 
     :returns: the run now holding the report (``None`` when the plan never got a run).

@@ -62,7 +62,8 @@ def _scrub_report(report: Mapping[str, Any], gone: Mapping[str, str]) -> dict[st
         line["students"] = [GONE if st in shown else st for st in a.get("students", ())]
         return line
 
-    changes = [{**c, "name": GONE, "username": ""} if c.get("key") in gone else c
+    changes = [{**c, "name": GONE, "username": "", "lastname": "", "firstname": ""}
+               if c.get("key") in gone else c
                for c in report.get("changes", ())]
     failures = [{**f, "who": GONE} if f.get("who") in shown else f
                 for f in report.get("failures", ())]

@@ -24,11 +24,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from ..adapters.base import HostIdentity
 from ..errors import ChecksumMismatchError, LedgerError, PlanError
 from ..sync.plan import Plan
 from ..sync.state import LedgerState
+from . import hosts as _hosts
 from . import people as _people
-from .closing import close_plan, display_names
+from .closing import close_plan
 from .faults import ledger_error
 from .jobs import LedgerJobs
 from .journal import LedgerJournal, now
@@ -210,11 +212,6 @@ class Ledger:
                 return None
             return int(plan.id)
 
-    def display_names(self, uaj: str) -> dict[str, tuple[str, str]]:
-        """Known people of ``uaj``: key → (``NOM Prénom``, login), for reports."""
-        with self.sessions() as s:
-            return display_names(s, uaj)
-
     def journal(self, plan_id: int) -> LedgerJournal:
         """The journal apply writes to for this plan."""
         record = self.plan_record(plan_id)
@@ -247,6 +244,29 @@ class Ledger:
                 school.version += 1
                 school.version_plan_id = plan_id
             s.execute(update(PlanRow).where(PlanRow.id == plan_id).values(status="applying"))
+
+    # -- host identity (store/hosts.py) -----------------------------------------------------
+
+    def host_binding(self, uaj: str) -> HostIdentity | None:
+        """The host the school's ids belong to, or ``None`` when none was recorded."""
+        with self.sessions() as s:
+            return _hosts.binding(s, uaj)
+
+    def bind_host(self, uaj: str, identity: HostIdentity) -> None:
+        """Record the host the school's ids belong to."""
+        with self.sessions.begin() as s:
+            _hosts.bind(s, uaj, identity)
+
+    def has_host_ids(self, uaj: str) -> bool:
+        """Whether the ledger holds host ids for the school."""
+        with self.sessions() as s:
+            return _hosts.has_host_ids(s, uaj)
+
+    def rematch(self, uaj: str, people: Mapping[str, tuple[int, bool] | None],
+                cohorts: Mapping[str, int | None], identity: HostIdentity) -> None:
+        """Re-match the school on a host by idnumber (see :func:`.hosts.rematch`)."""
+        with self.sessions.begin() as s:
+            _hosts.rematch(s, uaj, people, cohorts, identity)
 
     # -- runs -------------------------------------------------------------------------------
 

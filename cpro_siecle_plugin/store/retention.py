@@ -113,7 +113,8 @@ def _no_passwords(report: Mapping[str, Any]) -> dict[str, Any]:
 def _no_personal(report: Mapping[str, Any]) -> dict[str, Any]:
     accounts = [{**a, **{f: "" for f in PERSONAL if f in a}, "students": []}
                 for a in report.get("accounts", ())]
-    changes = [{**c, "name": "", "username": ""} for c in report.get("changes", ())]
+    changes = [{**c, "name": "", "username": "", "lastname": "", "firstname": ""}
+               for c in report.get("changes", ())]
     failures = [{**f, "who": ""} for f in report.get("failures", ())]
     return {**report, "accounts": accounts, "changes": changes, "failures": failures,
             "warnings": []}

@@ -196,3 +196,14 @@ class JobRow(Base):
     warning: Mapped[str | None] = mapped_column(Text)
     created: Mapped[datetime] = mapped_column(DateTime)
     updated: Mapped[datetime] = mapped_column(DateTime)
+
+
+class HostBindingRow(Base):
+    """Which host a school's ids in the ledger belong to (see ``store/hosts.py``)."""
+
+    __tablename__ = "host_bindings"
+    uaj: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    url: Mapped[str] = mapped_column(String(300))
+    site: Mapped[str] = mapped_column(String(120))
+    since: Mapped[datetime] = mapped_column(DateTime)

@@ -19,6 +19,7 @@ from cpro_siecle_plugin.adapters.moodle import MoodleHost
 from cpro_siecle_plugin.errors import HostUnavailableError
 from tests.doubles.memory_host import MemoryHost
 from tests.doubles.moodle_fake import FakeMoodle
+from tests.lab import Lab
 
 
 class Harness(Protocol):
@@ -149,11 +150,51 @@ class MoodleHarness:
         self.mock.reset()
 
 
+class LabHarness:
+    """A MoodleHost on the live test Moodle (the lab), inspected in Moodle's own database."""
+
+    def __init__(self, lab: Lab) -> None:
+        self.lab = lab
+        self.host = MoodleHost(lab.url, lab.token, batch_size=10, **lab.host_options())
+        self._lose_create = False
+        post = self.host.rest.session.post
+
+        def lossy_post(url: str, **kwargs: Any) -> Any:
+            reply = post(url, **kwargs)
+            if self._lose_create and ("wsfunction", "core_user_create_users") in kwargs["data"]:
+                self._lose_create = False
+                raise requests.exceptions.ReadTimeout("reply lost (simulated)")
+            return reply
+
+        self.host.rest.session.post = lossy_post  # type: ignore[method-assign]
+
+    def record(self, user_id: int) -> dict[str, Any]:
+        u = self.lab.user(user_id)
+        email = "" if u["email"].endswith("@noemail.invalid") else u["email"]
+        return {"username": u["username"], "firstname": u["firstname"],
+                "lastname": u["lastname"], "email": email, "suspended": bool(u["suspended"]),
+                "force_change": u["force_change"],
+                "password_ok": lambda p: self.lab.password_ok(user_id, p)}
+
+    def guardians_of(self, student_id: int) -> set[int]:
+        return {g for g, s in self.lab.parent_links() if s == student_id}
+
+    def lose_next_create_reply(self) -> None:
+        self._lose_create = True
+
+
+def _lab_harness(request: pytest.FixtureRequest) -> LabHarness:
+    return LabHarness(request.getfixturevalue("moodle_lab"))
+
+
 HARNESSES: dict[str, Any] = {
     "memory": lambda tmp_path: MemoryHarness(),
     "embedded": EmbeddedHarness,
     "moodle": MoodleHarness,
 }
+#: The real Moodle (the lab), a third backend of the contract (one test at a time on the
+#: site: see tests/lab/plugin.py).
+LAB = pytest.param("lab", marks=pytest.mark.moodle_lab)
 
 
 @pytest.fixture
@@ -164,10 +205,11 @@ def moodle() -> Iterator[MoodleHarness]:
     made.close()
 
 
-@pytest.fixture(params=sorted(HARNESSES))
+@pytest.fixture(params=[*sorted(HARNESSES), LAB])
 def harness(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Harness]:
-    """Every host implementation, behind the same harness."""
-    made = HARNESSES[request.param](tmp_path)
+    """Every host implementation, behind the same harness (the real Moodle last)."""
+    made = (_lab_harness(request) if request.param == "lab"
+            else HARNESSES[request.param](tmp_path))
     yield made
     getattr(made, "close", lambda: None)()
 

@@ -141,3 +141,20 @@ def test_calls_count_requests_per_operation(harness, make_user):
     harness.host.calls.clear()
     _create(harness, make_user, 25)
     assert harness.host.calls["create_users"] == 3  # batch size 10 in the harnesses
+
+
+def test_emails_differing_only_in_case_are_all_created(harness, make_user):
+    """Siblings' guardians sharing one address written in other cases: every account is
+    created (Moodle's uniqueness ignores case, within one call too)."""
+    first = harness.host.create_users([make_user(1, email="Famille.Martin@Example.org"),
+                                       make_user(2, email="famille.martin@example.org")])
+    later = harness.host.create_users([make_user(3, email="FAMILLE.MARTIN@EXAMPLE.ORG")])
+    assert len(first.ok) == 2 and len(later.ok) == 1
+    assert not first.failed and not later.failed
+
+
+def test_invalid_email_does_not_fail_the_account(harness, make_user):
+    """An address SIECLE holds but Moodle refuses (a space) never fails the account."""
+    result = harness.host.create_users([make_user(1, email="marie dupont@gmail.com"),
+                                        make_user(2, email="ok@example.org")])
+    assert len(result.ok) == 2 and not result.failed

@@ -153,3 +153,14 @@ class UI:
 @pytest.fixture
 def ui() -> type[UI]:
     return UI
+
+
+@pytest.fixture
+def imported(admin_client: FlaskClient, app: Flask, ui: type[UI]) -> None:
+    """The three sample exports imported (STS first)."""
+    sts = ui.upload(admin_client, ui.STS_URL, {"sts": ui.STS}).get_data(as_text=True)
+    ui.run_import(admin_client, app, sts)
+    files = {"eleves": ui.ELEVES, "responsables": ui.RESPONSABLES}
+    ui.run_import(
+        admin_client, app, ui.upload(admin_client, ui.STUDENTS_URL, files).get_data(as_text=True)
+    )

@@ -131,7 +131,7 @@ def test_report_csv_has_one_byte_order_mark_and_one_charset(admin_client, ui, st
     response = admin_client.get(f"{ui.HISTORY_URL}{sts_done['run_id']}/rapport.csv")
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     text = response.data.decode("utf-8-sig")
-    assert text.startswith("section;nom;prénom;identifiant")
+    assert text.startswith("type;profil;nom;prénom;identifiant")
     assert "FAURÉ;Léo;leo.faure" in text
 
 

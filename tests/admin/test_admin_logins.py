@@ -4,19 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-
-@pytest.fixture
-def imported(admin_client, app, ui) -> None:
-    """The three sample exports imported (STS first)."""
-    sts = ui.upload(admin_client, ui.STS_URL, {"sts": ui.STS}).get_data(as_text=True)
-    ui.run_import(admin_client, app, sts)
-    files = {"eleves": ui.ELEVES, "responsables": ui.RESPONSABLES}
-    ui.run_import(
-        admin_client, app, ui.upload(admin_client, ui.STUDENTS_URL, files).get_data(as_text=True)
-    )
-
 
 def test_logins_list_staff_and_students_by_class(admin_client, ui, imported) -> None:
     """Staff logins first, then « Liste des identifiants des élèves » class by class."""

@@ -293,5 +293,5 @@ class MemoryHost(HostAdapter):
 
         return self._each_batch(operation, list(pairs), apply)
 
-    def check(self) -> Preflight:
+    def check(self, *, writes: bool = True) -> Preflight:
         return Preflight(self.name, (PreflightCheck("joignable", True, "Hôte de test prêt."),))

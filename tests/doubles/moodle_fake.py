@@ -5,12 +5,21 @@ It answers form-encoded REST calls the way Moodle does (see the facts pinned in
 ``warnings`` for cohort members and user updates, ``max_input_vars`` truncation, password
 policy, exact-match look-ups, tokens and granted functions. Wire it to ``responses`` with
 :meth:`FakeMoodle.callback`. No network, no I/O.
+
+It follows what the live lab (Moodle 5.0.6, ``tests/lab``) answers, checked by the contract
+suite running on both: a deleted account keeps its row (renamed, found by id only); deleting
+it again, or removing its membership, is ``invalidrecordunknown``; updating it warns
+``usernotupdateddeleted``; assigning it a role is a ``codingerror``; e-mail uniqueness
+ignores case (within one call too) while the look-up by e-mail is exact; an invalid e-mail
+fails the call with ``invalidparameter`` and nothing more.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import secrets
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -21,8 +30,11 @@ _USERNAME = re.compile(r"^[a-z0-9_.@-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 INVALID_PARAMETER = ("invalid_parameter_exception", "invalidparameter",
                      "Invalid parameter value detected")
-MISSING_RECORD = ("dml_missing_record_exception", "invalidrecord",
-                  "Can't find data record in database table")
+MISSING_RECORD = ("dml_missing_record_exception", "invalidrecordunknown",
+                  "Can't find data record in database.")
+DELETED_USER = ("core\\exception\\coding_exception", "codingerror",
+                "Coding error detected, it must be fixed by a programmer: User ID does not "
+                "exist or is deleted!")
 
 
 class MoodleFault(Exception):
@@ -74,6 +86,8 @@ class FakeMoodle:
         self.assignments: set[tuple[int, int, int]] = set()  # (role, user, child)
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.next_id = 100
+        self.site_key = secrets.token_hex(16)  # userprivateaccesskey: one per site
+        self.siteurl = "https://moodle.example.org"
 
     # -- protocol ---------------------------------------------------------------------
 
@@ -129,22 +143,26 @@ class FakeMoodle:
         return self.next_id
 
     def _user(self, uid: Any) -> dict[str, Any]:
-        if int(uid) not in self.users:
+        if int(uid) not in self.users or self.users[int(uid)].get("deleted"):
             raise MoodleFault(MISSING_RECORD, f"user id={uid}")
         return self.users[int(uid)]
+
+    def _live(self) -> list[dict[str, Any]]:
+        return [u for u in self.users.values() if not u.get("deleted")]
 
     # -- functions --------------------------------------------------------------------
 
     def core_webservice_get_site_info(self) -> dict[str, Any]:
-        return {"sitename": "Lycée test", "username": "admin", "userid": 2,
+        return {"sitename": "Lycée test", "username": "admin", "userid": 2, "siteid": 1,
+                "siteurl": self.siteurl, "userprivateaccesskey": self.site_key,
                 "release": "5.0 (Build: 20250414)", "version": "2025041400",
                 "functions": [{"name": f, "version": "2025041400"}
                               for f in sorted(self.functions)]}
 
     def core_user_create_users(self, users: list[dict[str, Any]]) -> list[dict[str, Any]]:
         created = []
-        names = {u["username"] for u in self.users.values()}
-        emails = {u["email"].lower() for u in self.users.values()}
+        names = {u["username"] for u in self._live()}
+        emails = {u["email"].lower() for u in self._live()}
         for user in users:
             if not {"username", "firstname", "lastname", "email"} <= set(user):
                 raise MoodleFault(INVALID_PARAMETER, "Missing required key in single structure")
@@ -178,6 +196,11 @@ class FakeMoodle:
                 warnings.append({"item": "user", "itemid": uid, "warningcode": "invaliduserid",
                                  "message": "Invalid user ID"})
                 continue
+            if self.users[uid].get("deleted"):
+                warnings.append({"item": "user", "itemid": uid,
+                                 "warningcode": "usernotupdateddeleted",
+                                 "message": "error/usernotupdateddeleted"})
+                continue
             prefs = dict(self.users[uid]["preferences"])
             prefs.update({p["type"]: p["value"] for p in user.pop("preferences", [])})
             self.users[uid]["preferences"] = prefs
@@ -188,14 +211,19 @@ class FakeMoodle:
     def core_user_get_users_by_field(self, field: str, values: list[str] | None = None) -> list[
             dict[str, Any]]:
         wanted = set(values or [])
-        return [{k: v for k, v in u.items() if k not in ("password", "preferences")}
-                for u in self.users.values() if str(u.get(field)) in wanted]
+        return [{k: v for k, v in u.items() if k not in ("password", "preferences", "deleted")}
+                for u in (self.users.values() if field == "id" else self._live())
+                if str(u.get(field)) in wanted]
 
     def core_user_delete_users(self, userids: list[str]) -> None:
         for uid in userids:
-            self._user(uid)
-            del self.users[int(uid)]
+            user = self._user(uid)
+            self.users[int(uid)] = {  # user/lib.php delete_user(): the row stays, renamed
+                **user, "deleted": 1, "idnumber": "",
+                "username": f"{user['email']}.{self.next_id}",
+                "email": hashlib.md5(user["email"].encode()).hexdigest()}
             self.members = {m for m in self.members if m[1] != int(uid)}
+            self.assignments = {a for a in self.assignments if int(uid) not in a[1:]}
         return None
 
     def core_cohort_create_cohorts(self, cohorts: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -233,7 +261,7 @@ class FakeMoodle:
             cid, uid = int(ctype["value"]), int(utype["value"])
             if cid not in self.cohorts:
                 warnings.append({"warningcode": "2", "message": f"cohort id={cid} not exists"})
-            elif uid not in self.users:
+            elif uid not in self.users or self.users[uid].get("deleted"):
                 warnings.append({"warningcode": "2", "message": f"user id={uid} not exists"})
             elif (cid, uid) in self.members:
                 warnings.append({"warningcode": "3", "message": "record already exists: "
@@ -273,7 +301,8 @@ class FakeMoodle:
 
     def core_role_assign_roles(self, assignments: list[dict[str, Any]]) -> None:
         for role, user, child in self._role_items(assignments):
-            self._user(user)
+            if user not in self.users or self.users[user].get("deleted"):
+                raise MoodleFault(DELETED_USER)
             self.assignments.add((role, user, child))
 
     def core_role_unassign_roles(self, unassignments: list[dict[str, Any]]) -> None:

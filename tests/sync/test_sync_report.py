@@ -23,6 +23,7 @@ from sync_factories import (
 
 from cpro_siecle_plugin.domain import StaffRole
 from cpro_siecle_plugin.reports import build_report, report_csv, report_text
+from cpro_siecle_plugin.reports.report import Known, Report
 from cpro_siecle_plugin.sync.plan import CreateUser, DeactivateUser
 
 STRUCTURES = (division("2A", "Seconde A"), group("G1", "2A"))
@@ -79,9 +80,11 @@ def test_report_names_known_people_from_the_given_mapping() -> None:
     plan, _ = plan_and_apply(snapshot(students=(student("1002", "Jade", "=CMD"),)), state)
     bare = build_report(plan)
     assert bare.of_change("deactivated")[0].name == "n° 1001"
-    named = build_report(plan, people={skey("1001"): ("FAURÉ Théo", "theo.faure")})
+    known = Known("FAURÉ", "Théo", "theo.faure", "2A")
+    named = build_report(plan, people={skey("1001"): known})
     (gone,) = named.of_change("deactivated")
     assert gone.name == "FAURÉ Théo"
+    assert (gone.lastname, gone.firstname, gone.division) == ("FAURÉ", "Théo", "2A")
     assert gone.detail == "absent des fichiers ; connexion conservée 12 mois"
 
 
@@ -98,15 +101,51 @@ def test_report_after_apply_lists_only_done_actions_and_failures() -> None:
     assert failure.who.endswith(f"({creations[1].username})")
 
 
-def test_csv_is_semicolon_separated_with_bom_and_section_column() -> None:
-    """The CSV opens in French Excel: BOM, semicolons, a section column."""
+def _csv_rows(report: Report) -> list[dict[str, str]]:
+    text = report_csv(report).lstrip("\ufeff")
+    return list(csv.DictReader(io.StringIO(text), delimiter=";"))
+
+
+def test_csv_is_semicolon_separated_with_bom_and_type_column() -> None:
+    """The CSV opens in French Excel: BOM, semicolons, a type then a profile column."""
     text = report_csv(build_report(_first_import()[0]))
-    assert text.startswith("\ufeffsection;nom;prénom;identifiant;mot de passe;")
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
-    sections = {row[0] for row in rows[1:]}
-    assert {"Cohorte", "Enseignant", "Direction", "Élève", "Responsable légal"} <= sections
-    teacher = next(r for r in rows if r[0] == "Enseignant")
-    assert teacher[1:5] == ["MARTIN", "Anne", "anne.martin", "1980-03-07"]
+    assert text.startswith("\ufefftype;profil;nom;prénom;identifiant;mot de passe;")
+    rows = _csv_rows(build_report(_first_import()[0]))
+    assert {r["type"] for r in rows} == {"Compte créé", "Classe ou groupe créé"}
+    assert {"Enseignant", "Direction", "Élève", "Responsable légal"} <= {r["profil"] for r in rows}
+    teacher = next(r for r in rows if r["profil"] == "Enseignant")
+    assert [teacher[c] for c in ("nom", "prénom", "identifiant", "mot de passe")] == [
+        "MARTIN", "Anne", "anne.martin", "1980-03-07"]
+
+
+def test_csv_deactivated_rows_split_last_and_first_name() -> None:
+    """A deactivated pupil's row has « nom » and « prénom » apart, like a created one."""
+    _, state = _first_import()
+    plan, _ = plan_and_apply(snapshot(students=(student("1002", "Jade", "=CMD"),)), state)
+    known = {skey("1001"): Known("FAURÉ DE LA TOUR", "Théo", "theo.faure", "2A")}
+    (row,) = [r for r in _csv_rows(build_report(plan, people=known))
+              if r["type"] == "Compte désactivé"]
+    assert (row["profil"], row["nom"], row["prénom"]) == ("Élève", "FAURÉ DE LA TOUR", "Théo")
+    assert (row["identifiant"], row["classe"]) == ("theo.faure", "2A")
+
+
+def test_guardians_children_are_named_with_their_class() -> None:
+    """A guardian's line names each child with the child's class (report and CSV)."""
+    report = build_report(_first_import()[0])
+    (paul,) = report.guardians
+    assert paul.children == (("FAURÉ Théo (theo.faure)", "2A"),)
+    (row,) = [r for r in _csv_rows(report) if r["profil"] == "Responsable légal"]
+    assert row["élèves"] == "FAURÉ Théo (theo.faure), 2A"
+
+
+def test_accounts_sort_by_class_in_school_order_then_french_name() -> None:
+    """Students sort 2NDE2 before 2NDE10 before 1ERE1, and « Émile » before « Zoé »."""
+    structures = tuple(division(c, c) for c in ("1ERE1", "2NDE10", "2NDE2"))
+    pupils = (student("1", "Zoé", "ZOLA", "2NDE2"), student("2", "Émile", "ÉCHARD", "2NDE2"),
+              student("3", "Léa", "ABEL", "2NDE10"), student("4", "Max", "ABEL", "1ERE1"))
+    plan, _ = plan_and_apply(snapshot(structures=structures, students=pupils))
+    assert [(a.division, a.lastname) for a in build_report(plan).students] == [
+        ("2NDE2", "ÉCHARD"), ("2NDE2", "ZOLA"), ("2NDE10", "ABEL"), ("1ERE1", "ABEL")]
 
 
 def test_csv_neutralises_spreadsheet_formulas() -> None:
@@ -124,7 +163,7 @@ def test_text_report_is_french_and_printable() -> None:
     assert "== Enseignants (1) ==" in text
     assert "MARTIN Anne — identifiant : anne.martin — mot de passe initial : 1980-03-07" in text
     assert "== Responsables légaux (1) ==" in text
-    assert "élèves : FAURÉ Théo (theo.faure)" in text
+    assert "élèves : FAURÉ Théo (theo.faure), 2A" in text
     assert "conservez-le en lieu sûr" in text
     assert "aperçu" in text
 
