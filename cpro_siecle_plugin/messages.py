@@ -19,6 +19,7 @@ MENU = {
     "students": "Importation des apprenants et de leurs responsables légaux",
     "history": "Historique des importations",
     "logins": "Identifiants",
+    "sheets": "Fichiers hors SIECLE",
 }
 
 #: Labels of form fields and buttons.
@@ -32,6 +33,11 @@ LABELS = {
     "reset": "Réinitialiser le mot de passe",
     "unlock": "Lever le verrou",
     "unlock_confirm": "Je confirme que cette importation est arrêtée",
+    "sheets": "Tableaux de l'établissement (un classeur .xlsx, ou les fichiers .csv)",
+    "uaj": "Établissement (UAJ)",
+    "source": "Nouvelle source des fichiers",
+    "source_confirm": "Je confirme le changement de source de cet établissement",
+    "source_submit": "Changer la source",
 }
 
 #: French names of the plan's action kinds, for the preview and the report.
@@ -90,6 +96,11 @@ MESSAGES: dict[str, str] = {
     "forbidden": "Accès réservé aux administrateurs de la plateforme.",
     "no_file": "Aucun fichier reçu : choisissez au moins un fichier.",
     "bad_extension": "seuls les fichiers .xml et .zip sont acceptés.",
+    "bad_sheet_extension": "seuls les tableaux .xlsx et .csv sont acceptés ici (les exports "
+                           "SIECLE .xml et .zip se déposent dans les autres pages).",
+    "source_changed": "Établissement {uaj} : source changée en « {label} ». Les prochaines "
+                      "importations n'accepteront que ces fichiers-là.",
+    "source_unconfirmed": "Cochez la case de confirmation pour changer la source.",
     "wrong_slot": "ce fichier contient l'{found}, alors qu'on attend ici l'{needed}.",
     "too_large": "Fichier trop volumineux : la taille maximale acceptée est de {limit} Mo.",
     "plan_unknown": "Cet aperçu n'existe plus. Relancez l'analyse des fichiers.",

@@ -8,6 +8,7 @@ from flask_admin import BaseView
 
 from ..messages import MENU
 from .history_views import HistoryView, LoginsView
+from .sheets_views import SheetsUploadView
 from .views import EntryView, ImportView, StudentsUploadView, UploadView
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ def make_views(state: PluginState) -> list[BaseView]:
             state, MENU["students"], "cpro_siecle_students", "cpro-siecle/apprenants"
         ),
         ImportView(state, "Importation", "cpro_siecle_import", "cpro-siecle/import", visible=False),
+        SheetsUploadView(state, MENU["sheets"], "cpro_siecle_sheets", "cpro-siecle/hors-siecle"),
         HistoryView(state, MENU["history"], "cpro_siecle_history", "cpro-siecle/historique"),
         LoginsView(state, MENU["logins"], "cpro_siecle_logins", "cpro-siecle/identifiants"),
         EntryView(state, "Importation SIECLE", "cpro_siecle_entry", "cpro-siecle", visible=False),

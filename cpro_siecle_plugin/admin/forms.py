@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, MultipleFileField
 from werkzeug.datastructures import FileStorage
-from wtforms import BooleanField, HiddenField, SubmitField
-from wtforms.validators import DataRequired
+from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Regexp
 
+from ..domain import SOURCE_LABELS
 from ..messages import LABELS
 from .uploads import ELEVES_SLOT, RESPONSABLES_SLOT, STS_SLOT, Slot
 
@@ -33,6 +35,27 @@ class StudentsUploadForm(FlaskForm):
     def uploads(self) -> list[tuple[FileStorage | None, Slot]]:
         """The uploaded files with their slots."""
         return [(self.eleves.data, ELEVES_SLOT), (self.responsables.data, RESPONSABLES_SLOT)]
+
+
+class SheetsUploadForm(FlaskForm):
+    """The « hors SIECLE » tables: one workbook (.xlsx) or several CSV files at once."""
+
+    fichiers = MultipleFileField(LABELS["sheets"])
+    submit = SubmitField(LABELS["analyse"])
+
+    def uploads(self) -> list[tuple[FileStorage | None, Slot | None]]:
+        """The uploaded files, each without slot (recognised by its headers when read)."""
+        return [(storage, None) for storage in self.fichiers.data or ()]
+
+
+class SourceForm(FlaskForm):
+    """Switches a school between SIECLE and « hors SIECLE » (an explicit, confirmed act)."""
+
+    uaj = StringField(LABELS["uaj"], validators=[DataRequired(), Regexp(r"^\s*\d{7}[A-Za-z]\s*$")])
+    source = SelectField(LABELS["source"],
+                         choices=[SelectChoice(key, label) for key, label in SOURCE_LABELS.items()])
+    confirm = BooleanField(LABELS["source_confirm"])
+    submit = SubmitField(LABELS["source_submit"])
 
 
 class ImportForm(FlaskForm):

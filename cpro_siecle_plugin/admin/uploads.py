@@ -22,6 +22,7 @@ from ..domain import ExportKind
 from ..errors import InputError, WrongSlotError
 from ..messages import msg
 from ..siecle.archive import InputFile, read_sources
+from ..tableur.intake import SHEET_SUFFIXES
 
 #: Extensions accepted for every slot; the kind of file is recognised from its content.
 ALLOWED_SUFFIXES = (".xml", ".zip")
@@ -48,10 +49,10 @@ def display_name(storage: FileStorage) -> str:
     return raw.rsplit("/", 1)[-1] or "fichier"
 
 
-def _checked_suffix(name: str) -> str:
+def _checked_suffix(name: str, slot: Slot | None) -> str:
     suffix = Path(name).suffix.lower()
-    if suffix not in ALLOWED_SUFFIXES:
-        raise InputError(name, msg("bad_extension"))
+    if suffix not in (ALLOWED_SUFFIXES if slot is not None else SHEET_SUFFIXES):
+        raise InputError(name, msg("bad_extension" if slot is not None else "bad_sheet_extension"))
     return suffix
 
 
@@ -71,11 +72,12 @@ def check_slot(file: InputFile, slot: Slot, settings: Settings) -> None:
 
 @contextmanager
 def saved_uploads(
-    uploads: Iterable[tuple[FileStorage | None, Slot]], settings: Settings
+    uploads: Iterable[tuple[FileStorage | None, Slot | None]], settings: Settings
 ) -> Iterator[list[InputFile]]:
     """Save the non-empty ``uploads`` to a temporary folder removed on exit, slots checked.
 
-    :param uploads: (file from ``request.files``, its slot); empty fields are skipped.
+    :param uploads: (file from ``request.files``, its slot); empty fields are skipped. A slot
+        ``None`` is a « hors SIECLE » table (``.csv``, ``.xlsx``), recognised when read.
     :returns: a context manager yielding one ``InputFile`` per saved upload.
     :raises InputError: a file is not ``.xml``/``.zip``, is unreadable, or is in the wrong slot.
     """
@@ -86,8 +88,9 @@ def saved_uploads(
                 continue
             name = display_name(storage)
             safe = _UNSAFE.sub("_", Path(name).stem)[:60] or "fichier"
-            path = Path(folder) / f"{index}_{safe}{_checked_suffix(name)}"
+            path = Path(folder) / f"{index}_{safe}{_checked_suffix(name, slot)}"
             storage.save(path)
             files.append(InputFile(path=path, name=name))
-            check_slot(files[-1], slot, settings)
+            if slot is not None:
+                check_slot(files[-1], slot, settings)
         yield files
