@@ -34,7 +34,15 @@ from .closing import close_plan
 from .faults import ledger_error
 from .jobs import LedgerJobs
 from .journal import LedgerJournal, now
-from .locks import STALE_AFTER, HeldLock, LockRecord, acquire, force_release, locks
+from .locks import (
+    STALE_AFTER,
+    HeldLock,
+    LockRecord,
+    acquire,
+    force_release,
+    lock_record,
+    locks,
+)
 from .migrate import current, describe, head, make_engine, sqlite_path, upgrade
 from .records import PersonRecord, PlanRecord, RunRecord, SchoolRecord
 from .retention import Retention, purge
@@ -46,7 +54,7 @@ from .runs import (
     reap_runs,
     run_record,
 )
-from .tables import PlanRow, RunRow, SchoolRow, SecretRow
+from .tables import LockRow, PlanRow, RunRow, SchoolRow, SecretRow
 
 DEFAULT_URL = "sqlite:///cpro_siecle.sqlite3"
 
@@ -213,9 +221,14 @@ class Ledger:
         """The school's unfinished plan made from the same files, to be continued.
 
         That is the plan that last changed the school, if its runs did not finish it and
-        ``extra["files_digest"]`` (given at :meth:`save_plan`) is ``files_digest``.
+        ``extra["files_digest"]`` (given at :meth:`save_plan`) is ``files_digest``, and no
+        live import holds the school's lock (a running import is not continued: a preview
+        taken meanwhile is a new plan, refused after it by its state version).
         """
         with self.sessions() as s:
+            lock = s.get(LockRow, uaj)
+            if lock is not None and not lock_record(lock, STALE_AFTER).stale:
+                return None
             school = s.get(SchoolRow, uaj)
             plan = s.get(PlanRow, school.version_plan_id) if school and school.version_plan_id \
                 else None
