@@ -116,9 +116,11 @@ MESSAGES: dict[str, str] = {
     "import_failed": "L'importation a échoué : {error}",
     "run_unknown": "Importation introuvable dans l'historique.",
     "class_unknown": "Aucun compte de la classe « {code} » dans cette importation.",
-    "person_unknown": "Élève introuvable : impossible de réinitialiser son mot de passe.",
+    "person_unknown": "Compte inconnu : impossible de réinitialiser son mot de passe.",
     "password_reset": "Mot de passe réinitialisé pour {name} : « {password} » "
     "(changement obligatoire à la prochaine connexion).",
+    "password_new": "Nouveau mot de passe de {name} : « {password} ». Il n'est affiché qu'une "
+    "fois : notez-le et remettez-le à la personne, qui devra le changer à sa prochaine connexion.",
     "host_error": "La plateforme n'a pas répondu comme prévu : {error}",
     "form_invalid": "Formulaire incomplet ou expiré : rechargez la page et recommencez.",
     "unlocked": "Verrou d'importation de l'établissement {uaj} levé. Relancez la même "

@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any
 
 from .adapters.base import HostAdapter, HostIdentity, Preflight, PreflightCheck
-from .collation import class_key
+from .collation import class_key, person_key
 from .config import Settings
 from .domain import ExportKind, Snapshot, Structure
 from .errors import ChecksumMismatchError, HostError, PlanError
@@ -29,7 +29,7 @@ from .siecle.archive import InputFile
 from .store import Ledger, RunRecord
 from .store.report_data import report_from_data, report_to_data
 from .store.retention import Retention
-from .sync.credentials import initial_password
+from .sync.credentials import initial_password, random_password
 from .sync.desired import desired_state
 from .sync.plan import CreateUser, Plan
 from .sync.planner import compute_plan
@@ -408,27 +408,55 @@ class SiecleService:
         """Logins of a school (every school if ``None``), for the admin to hand out.
 
         :returns: ``staff`` and ``guardians`` (lists), ``students`` (class code → list;
-            ``""`` for students with no class). Each line: ``key``, ``uaj``, ``lastname``,
-            ``firstname``, ``username``, ``population``, ``active``, ``suspended``. No
-            password is stored, so none is given (see :meth:`reset_password`).
+            ``""`` for students with no class), classes in school order and names in French
+            order. Each line: ``key``, ``uaj``, ``lastname``, ``firstname``, ``username``,
+            ``population``, ``active``, ``suspended``, ``division`` (students) and
+            ``children`` (guardians: their students' lines). No password is stored, so none
+            is given (see :meth:`reset_password`).
         """
         kinds = self.ledger.structures(uaj)
-        out: dict[str, Any] = {"staff": [], "guardians": [], "students": {}}
-        for p in self.ledger.people(uaj):
-            line = {"key": p.key, "uaj": p.uaj, "lastname": p.lastname,
+        people = sorted(self.ledger.people(uaj),
+                        key=lambda p: person_key(p.lastname, p.firstname, p.username))
+        lines: dict[str, dict[str, Any]] = {
+            p.key: {"key": p.key, "uaj": p.uaj, "lastname": p.lastname,
                     "firstname": p.firstname, "username": p.username,
-                    "population": p.population, "active": p.active, "suspended": p.suspended}
-            if p.population == Population.STUDENT.value:
-                out["students"].setdefault(_division(p.cohorts, kinds), []).append(line)
-            elif p.population == Population.GUARDIAN.value:
+                    "population": p.population, "active": p.active, "suspended": p.suspended,
+                    "division": _division(p.cohorts, kinds), "children": []}
+            for p in people}
+        children = self.ledger.guardian_children(uaj)
+        order = {key: index for index, key in enumerate(lines)}
+        out: dict[str, Any] = {"staff": [], "guardians": [], "students": {}}
+        for line in lines.values():
+            if line["population"] == Population.STUDENT.value:
+                out["students"].setdefault(line["division"], []).append(line)
+                continue
+            line["division"] = ""
+            if line["population"] == Population.GUARDIAN.value:
+                kids = [k for k in children.get(str(line["key"]), []) if k in lines]
+                line["children"] = [lines[k] for k in sorted(kids, key=order.__getitem__)]
                 out["guardians"].append(line)
             else:
                 out["staff"].append(line)
         out["students"] = dict(sorted(out["students"].items(), key=lambda kv: class_key(kv[0])))
         return out
 
+    def login_line(self, person_key: str) -> dict[str, Any] | None:
+        """One person's line of :meth:`logins` (for a confirmation page), or ``None``."""
+        person = self.ledger.person(person_key)
+        if person is None:
+            return None
+        logins = self.logins(person.uaj)
+        every = [*logins["staff"], *logins["guardians"],
+                 *(line for lines in logins["students"].values() for line in lines)]
+        return next((line for line in every if line["key"] == person_key), None)
+
     def reset_password(self, person_key: str) -> str:
-        """Set the person's initial password again (change forced at next login).
+        """Give a person a password again, its change forced at their next login.
+
+        A student gets back the initial password (the birth date, ``jjmmaaaa``) that their
+        teachers can tell them; staff and guardians get a new random password, for the admin
+        to hand over once. The platform does not e-mail it: Moodle's web services can set a
+        password but not send an arbitrary message (README, « Identifiants »).
 
         :returns: the password, to give to the person.
         :raises PlanError: unknown person, or no account on the host.
@@ -436,8 +464,11 @@ class SiecleService:
         person = self.ledger.person(person_key)
         if person is None or person.host_id is None:
             raise PlanError("Compte inconnu : impossible de réinitialiser son mot de passe.")
-        password = initial_password(person.population, person.birth_date, person.key,
-                                    self.settings.secret)
+        if person.population == Population.STUDENT.value:
+            password = initial_password(person.population, person.birth_date, person.key,
+                                        self.settings.secret)
+        else:
+            password = random_password()
         self.host.set_password(person.host_id, password)
         log.info("Mot de passe réinitialisé pour %s.", person.username)
         return password

@@ -232,6 +232,31 @@ def test_reset_password_sets_the_birth_date_password_again(
     assert host.users[person.host_id].force_change  # type: ignore[index]
 
 
+def test_reset_password_of_a_guardian_is_new_and_random_each_time(
+    service: SiecleService, host: MemoryHost
+) -> None:
+    """A guardian's reset gives a new random password (not the derived initial one), each
+    time another, change forced."""
+    imported(service, STS, ELEVES, RESP)
+    guardian = next(p for p in service.ledger.people("0691234X") if p.population == "guardian")
+    initial = host.users[guardian.host_id].password  # type: ignore[index]
+    host.users[guardian.host_id].force_change = False  # type: ignore[index]
+    first, second = service.reset_password(guardian.key), service.reset_password(guardian.key)
+    assert len({initial, first, second}) == 3
+    assert host.users[guardian.host_id].password == second  # type: ignore[index]
+    assert host.users[guardian.host_id].force_change  # type: ignore[index]
+
+
+def test_logins_name_each_guardians_children_with_their_class(service: SiecleService) -> None:
+    """« Identifiants » data: every guardian line carries their students' lines and classes."""
+    imported(service, STS, ELEVES, RESP)
+    guardians = service.logins("0691234X")["guardians"]
+    assert guardians and all(g["children"] for g in guardians if g["active"])
+    child = guardians[0]["children"][0]
+    assert child["population"] == "student" and child["division"] in {"2NDE1", "1ERE1", "TLE1"}
+    assert service.login_line(guardians[0]["key"]) == guardians[0]
+
+
 def later(service: SiecleService, day: date) -> SiecleService:
     """The same ledger and host, on another day."""
     return SiecleService(service.settings, service.ledger, service.host, today=day)

@@ -50,7 +50,7 @@ class StudentsUploadForm(_Confirmations, FlaskForm):
         return [(self.eleves.data, ELEVES_SLOT), (self.responsables.data, RESPONSABLES_SLOT)]
 
 
-class SheetsUploadForm(FlaskForm):
+class SheetsUploadForm(_Confirmations, FlaskForm):
     """The « hors SIECLE » tables: one workbook (.xlsx) or several CSV files at once."""
 
     fichiers = MultipleFileField(LABELS["sheets"])
@@ -85,7 +85,8 @@ class ImportForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    """Resets one student's password to the birth date (change forced at next login)."""
+    """Confirms a password reset: a student's back to the birth date, anyone else's to a new
+    random one (change forced at next login)."""
 
     person_key = HiddenField()
     submit = SubmitField(LABELS["reset"])

@@ -20,6 +20,7 @@ from .presenters import (
     count_rows,
     function_label,
     report_sections,
+    row_anchor,
     unassigned_last,
 )
 from .security import parse_id
@@ -119,8 +120,8 @@ class LoginsView(PluginView):
             "cpro_siecle/logins.html",
             logins=logins,
             students=unassigned_last(logins["students"]),
-            form=ResetPasswordForm(formdata=None),
             function_label=function_label,
+            anchor=row_anchor,
         )
 
     @expose("/eleves.pdf")
@@ -128,20 +129,35 @@ class LoginsView(PluginView):
         data = logins_pdf(self.state.service.logins(None)["students"])
         return _download(data, "application/pdf", "identifiants_eleves.pdf")
 
-    @expose("/reinitialiser", methods=("POST",))
+    @expose("/reinitialiser", methods=("GET", "POST"))
     def reset(self) -> Any:
+        """GET: the confirmation page naming the person; POST: the reset, back to their row."""
         form = ResetPasswordForm()
+        if request.method == "GET":
+            return self._confirm_reset(request.args.get("personne", ""))
         if not posted(form):
             refuse(400, msg("form_invalid"))
-        person = self.state.ledger.person(form.person_key.data or "")
+        key = form.person_key.data or ""
+        person = self.state.ledger.person(key)
         try:
-            password = self.state.service.reset_password(form.person_key.data or "")
+            password = self.state.service.reset_password(key)
         except SiecleError as exc:
             flash(str(exc), "error")
         else:
-            name = f"{person.firstname} {person.lastname}" if person else form.person_key.data
-            flash(msg("password_reset", name=name, password=password), "success")
-        return redirect(self.get_url(".index"))
+            name = f"{person.firstname} {person.lastname}" if person else key
+            student = person is not None and person.population == "student"
+            flash(msg("password_reset" if student else "password_new", name=name,
+                      password=password), "success")
+        return redirect(self.get_url(".index") + "#" + row_anchor(key))
+
+    def _confirm_reset(self, key: str) -> Any:
+        person = self.state.service.login_line(key)
+        if person is None:
+            refuse(404, msg("person_unknown"))
+        form = ResetPasswordForm(formdata=None, person_key=key)
+        return self.render("cpro_siecle/reset_confirm.html", person=person, form=form,
+                           function_label=function_label,
+                           back=self.get_url(".index") + "#" + row_anchor(key))
 
 
 def _download(data: bytes, mimetype: str, filename: str) -> Response:

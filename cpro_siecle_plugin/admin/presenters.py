@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
@@ -73,6 +74,12 @@ def unassigned_last(by_class: dict[str, Any]) -> dict[str, Any]:
     if "" in by_class:
         ordered[""] = by_class[""]
     return ordered
+
+
+def row_anchor(person_key: str) -> str:
+    """The HTML id of a person's row on « Identifiants »: ``0691234X:eleve:1001`` →
+    ``p-0691234X-eleve-1001``."""
+    return "p-" + re.sub(r"[^A-Za-z0-9_-]", "-", person_key)
 
 
 def summary_rows(summary: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -156,6 +163,12 @@ def _sorted_rows(rows: list[dict[str, Any]], *fields: str) -> list[dict[str, Any
     return sorted(rows, key=lambda row: tuple(_alpha(str(row[f])) for f in fields))
 
 
+def _children_classes(guardian: CreateUser, divisions: dict[str, str]) -> str:
+    """The classes of a new guardian's new students, in school order (« 2NDE1, 1ERE2 »)."""
+    codes = {divisions[k] for k in guardian.students if k in divisions}
+    return ", ".join(sorted(codes, key=class_key))
+
+
 def plan_view(plan: Plan, known: dict[str, str] | None = None) -> dict[str, Any]:
     """Counts per action kind and the tables of the dry-run preview.
 
@@ -163,6 +176,7 @@ def plan_view(plan: Plan, known: dict[str, str] | None = None) -> dict[str, Any]
     """
     names = _names(plan, known)
     users = [a for a in plan.actions if isinstance(a, CreateUser)]
+    divisions = {a.person_key: a.division for a in users if a.division}
     gone = [a for a in plan.actions if isinstance(a, DeactivateUser | SuspendUser | DeleteUser)]
     return {
         "empty": plan.is_empty,
@@ -174,7 +188,8 @@ def plan_view(plan: Plan, known: dict[str, str] | None = None) -> dict[str, Any]
                     "population": population_label(a.population),
                     "name": f"{a.lastname} {a.firstname}",
                     "username": a.username,
-                    "division": a.division or ", ".join(a.classes),
+                    "division": (a.division or ", ".join(a.classes)
+                                 or _children_classes(a, divisions)),
                     "class_order": a.division if a.population == Population.STUDENT.value else "",
                 }
                 for a in users

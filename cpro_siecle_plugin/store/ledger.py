@@ -168,6 +168,11 @@ class Ledger:
         with self.sessions() as s:
             return _people.people_records(s, uaj)
 
+    def guardian_children(self, uaj: str | None = None) -> dict[str, list[str]]:
+        """Guardian key → their students' keys (every school if ``None``)."""
+        with self.sessions() as s:
+            return _people.guardian_children(s, uaj)
+
     # -- plans ------------------------------------------------------------------------------
 
     def save_plan(

@@ -74,6 +74,18 @@ def structures(s: Session, uaj: str | None) -> dict[str, tuple[str, bool]]:
     return {r.code: (r.label, r.is_group) for r in s.execute(query).scalars()}
 
 
+def guardian_children(s: Session, uaj: str | None) -> dict[str, list[str]]:
+    """Guardian key → keys of their students, as last applied (every school if ``None``)."""
+    query = select(GuardianLinkRow.guardian_key, GuardianLinkRow.student_key).join(
+        PersonRow, PersonRow.key == GuardianLinkRow.guardian_key)
+    if uaj is not None:
+        query = query.where(PersonRow.uaj == uaj)
+    out: dict[str, list[str]] = defaultdict(list)
+    for guardian, student in s.execute(query):
+        out[guardian].append(student)
+    return dict(out)
+
+
 def person_record(s: Session, key: str) -> PersonRecord | None:
     """One person with their cohort keys, or ``None``."""
     row = s.get(PersonRow, key)

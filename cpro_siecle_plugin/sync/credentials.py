@@ -22,7 +22,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import secrets
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 
 #: Letters that NFKD does not decompose into ASCII.
@@ -140,6 +142,18 @@ def derived_password(secret: str, key: str) -> str:
         number, index = divmod(number, len(_ALPHABET))
         middle.append(_ALPHABET[index])
     return _LETTERS[first] + "".join(middle) + _DIGITS[last]
+
+
+def random_password(choice: Callable[[str], str] = secrets.choice) -> str:
+    """A new password for a reset of staff or guardians: random, shown once to the admin.
+
+    Same shape as :func:`derived_password` (ten characters of the unambiguous alphabet, a
+    letter first and a digit last), but drawn from the system's secure random source.
+
+    :param choice: picks one character of a string (tests pass a seeded one).
+    """
+    middle = "".join(choice(_ALPHABET) for _ in range(DERIVED_LENGTH - 2))
+    return choice(_LETTERS) + middle + choice(_DIGITS)
 
 
 def initial_password(population: str, birth_date: date | None, key: str, secret: str) -> str:

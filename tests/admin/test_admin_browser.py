@@ -88,5 +88,32 @@ def test_browser_imports_samples_and_report_shows_a_login(page, demo_url: str) -
     )
     logins = page.locator("td.cpro-login").all_inner_texts()
     assert logins and all(re.fullmatch(r"[a-z0-9.\-]+", login) for login in logins)
+    _slips_of_one_class(page, demo_url)
+    _guardian_reset_is_confirmed(page, base)
     page.goto(f"{base}/historique/")
     assert page.locator("table.cpro-history tbody tr").count() == 2
+
+
+def _slips_of_one_class(tab, demo_url: str) -> None:
+    """On the report page: 2NDE1's slips download; each login is whole on a line."""
+    from pypdf import PdfReader
+
+    tab.select_option("#cpro-handout-class", "2NDE1")
+    with tab.expect_download() as download:
+        tab.click("text=Fiches de connexion des élèves")
+    reader = PdfReader(download.value.path())
+    lines = [line.strip() for p in reader.pages for line in p.extract_text().splitlines()]
+    logins = [line.removeprefix("Identifiant : ") for line in lines
+              if line.startswith("Identifiant : ")]
+    assert len(logins) == 8 and all(re.fullmatch(r"[a-z0-9.\-]+", x) for x in logins)
+    assert lines.count(f"Adresse : {demo_url}") == 8
+
+
+def _guardian_reset_is_confirmed(tab, base: str) -> None:
+    """« Identifiants »: a guardian's reset asks first, then shows the new password once."""
+    tab.goto(f"{base}/identifiants/")
+    tab.locator("table.cpro-guardians a:has-text('Réinitialiser le mot de passe')").first.click()
+    tab.wait_for_selector("h5:has-text('Réinitialiser le mot de passe de')")
+    tab.click("text=Confirmer la réinitialisation")
+    tab.wait_for_selector("text=Nouveau mot de passe de")
+    assert re.search(r"/identifiants/#p-0691234X-resp-", tab.url)

@@ -88,3 +88,16 @@ def test_french_date_turns_iso_dates_around() -> None:
 
     assert french_date("2025-09-12") == "12/09/2025"
     assert french_date("") == ""
+
+
+def test_new_guardians_are_shown_with_their_childrens_classes() -> None:
+    """The preview's class column of a new guardian names their children's classes."""
+    def pupil(n: str, division: str) -> CreateUser:
+        return CreateUser(f"X:eleve:{n}", "student", f"cpro:X:eleve:{n}", f"e.{n}", "01022009",
+                          "Léa", "MARTIN", division=division)
+
+    guardian = CreateUser("X:resp:1", "guardian", "cpro:X:resp:1", "paul.martin", "x", "Paul",
+                          "MARTIN", students=("X:eleve:1", "X:eleve:2"))
+    view = plan_view(Plan(sort_actions([pupil("1", "1ERE1"), pupil("2", "2NDE10"), guardian])))
+    (row,) = [r for r in view["created"] if r["username"] == "paul.martin"]
+    assert row["division"] == "2NDE10, 1ERE1"

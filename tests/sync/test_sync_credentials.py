@@ -109,3 +109,15 @@ def test_logins_are_unique_valid_and_within_the_cap(
     for login in logins:
         assert LOGIN.match(login), login
         assert len(login) <= max_length
+
+
+def test_random_password_has_the_derived_shape_and_varies() -> None:
+    """Ten unambiguous characters, a letter first and a digit last; two draws differ."""
+    import random
+
+    from cpro_siecle_plugin.sync.credentials import random_password
+
+    passwords = {random_password(random.Random(seed).choice) for seed in range(20)}
+    assert len(passwords) == 20
+    for password in passwords:
+        assert re.fullmatch(r"[a-hjkmnp-z][a-hjkmnp-z2-9]{8}[2-9]", password), password
