@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser fonts run test bench lint
+.PHONY: setup browser fonts services run test bench lint
 
 setup: $(VENV)/.installed
 
@@ -22,6 +22,12 @@ browser:
 fonts:
 	@[ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq fonts-dejavu-core)
 
+# Debian's PostgreSQL 15 and Redis, for the ledger and deployment tests (each test starts its own
+# private server on a free loopback port; none is left running).
+services:
+	@(test -x /usr/lib/postgresql/15/bin/initdb && command -v redis-server >/dev/null) || \
+	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql-15 redis-server)
+
 run: setup fonts
 	$(VENV)/bin/cpro-siecle serve
 
@@ -30,7 +36,7 @@ run: setup fonts
 # They run one at a time on the site (a lock, see tests/lab/plugin.py).
 LAB := ../shared/moodle
 
-test: setup browser fonts lint
+test: setup browser fonts services lint
 	@if [ -f $(LAB)/setup.sh ] && [ -z "$$CPRO_SIECLE_TEST_MOODLE_ENV$$CPRO_SIECLE_TEST_MOODLE_URL" ]; then \
 		$(SUDO) bash $(LAB)/setup.sh || exit 1; export CPRO_SIECLE_TEST_MOODLE_REQUIRED=1; fi; \
 	$(VENV)/bin/pytest -n 2 -q

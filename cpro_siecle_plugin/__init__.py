@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .domain import ALL_SCHOOLS
+
 __version__ = "0.1.0"
 
-__all__ = ["SieclePlugin", "__version__"]
+__all__ = ["ALL_SCHOOLS", "SieclePlugin", "__version__"]
 
 if TYPE_CHECKING:
     from .extension import SieclePlugin

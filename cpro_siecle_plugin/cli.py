@@ -322,8 +322,10 @@ def apply_command(files: tuple[Path, ...], force: bool, new_school: bool, today:
 
             click.echo(msg("resumed", plan_id=preview.plan_id))
         click.echo(plan_summary(preview.plan) + "\n")
+        plan_id, checksum = preview.plan_id, preview.checksum
+        del preview  # apply reads the plan back from the ledger: keep one copy in memory
         try:
-            outcome = service.apply(preview.plan_id, preview.checksum, user, force=force)
+            outcome = service.apply(plan_id, checksum, user, force=force)
         except SafetyBrakeError as exc:
             click.echo(f"Erreur : {exc}\nEn ligne de commande, « forcer » s'écrit : relancez "
                        "la même commande avec --force.", err=True)

@@ -32,14 +32,21 @@ DEFAULTS: dict[str, Any] = {
     "MOODLE_PARENT_ROLE": "parent",
     #: Seconds before a web-service call is abandoned.
     "MOODLE_TIMEOUT": 30.0,
+    #: Web-service requests in flight at once, over the independent batches of one phase
+    #: (phases stay in order: accounts, then memberships, then guardian links...). 4 was
+    #: fastest on a 2-core Moodle 5.0 with 4 php-fpm workers (``python -m bench moodle-lab``);
+    #: keep it at most the site's PHP workers. 1 sends one request after the other.
+    "MOODLE_CONCURRENCY": 4,
     #: SQLAlchemy URL of the plugin's ledger.
     "DATABASE_URL": "sqlite:///cpro_siecle.sqlite3",
     #: SQLAlchemy URL of the embedded host's accounts (host ``embedded`` only).
     "EMBEDDED_HOST_URL": "sqlite:///cpro_siecle_host.sqlite3",
     #: Secret used to derive guardians' initial passwords deterministically.
     "SECRET": "",
-    #: Records per web-service call.
-    "BATCH_SIZE": 50,
+    #: Records per web-service call, for every function; 0: each function's own size (100 per
+    #: account creation, 500 per membership, guardian link or look-up), always kept within
+    #: Moodle's ``max_input_vars`` (5000). Set it lower for a site with a smaller limit.
+    "BATCH_SIZE": 0,
     #: Longest login generated.
     "LOGIN_MAX_LENGTH": 30,
     #: Months a student who left keeps the right to log in (their portfolio stays reachable).
@@ -98,6 +105,7 @@ class Settings:
     moodle_noemail_domain: str = DEFAULTS["MOODLE_NOEMAIL_DOMAIN"]
     moodle_parent_role: str = DEFAULTS["MOODLE_PARENT_ROLE"]
     moodle_timeout: float = DEFAULTS["MOODLE_TIMEOUT"]
+    moodle_concurrency: int = DEFAULTS["MOODLE_CONCURRENCY"]
     database_url: str = DEFAULTS["DATABASE_URL"]
     embedded_host_url: str = DEFAULTS["EMBEDDED_HOST_URL"]
     secret: str = DEFAULTS["SECRET"]
@@ -170,6 +178,9 @@ def settings_from_mapping(
         for key in ("MOODLE_URL", "MOODLE_TOKEN"):
             if not values[key.lower()]:
                 raise ConfigError(f"Réglage {PREFIX}{key} manquant pour l'hôte Moodle.")
-    if settings.batch_size < 1:
-        raise ConfigError(f"Réglage {PREFIX}BATCH_SIZE invalide : il faut au moins 1.")
+    if settings.batch_size < 0:
+        raise ConfigError(f"Réglage {PREFIX}BATCH_SIZE invalide : il faut 0 (automatique) ou "
+                          "plus.")
+    if settings.moodle_concurrency < 1:
+        raise ConfigError(f"Réglage {PREFIX}MOODLE_CONCURRENCY invalide : il faut au moins 1.")
     return settings

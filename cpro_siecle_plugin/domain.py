@@ -233,3 +233,39 @@ class Snapshot:
         """Names of the files this snapshot was read from."""
         parts = (self.sts, self.eleves, self.responsables)
         return tuple(p.filename for p in parts if p is not None)
+
+
+#: What an access hook returns for an administrator of every school (the platform's operator).
+ALL_SCHOOLS = "ALL"
+
+
+@dataclass(frozen=True)
+class SchoolScope:
+    """The schools (UAJ/RNE) an administrator manages: ``uajs``, or all of them."""
+
+    uajs: frozenset[str] = frozenset()
+    every: bool = False
+
+    @classmethod
+    def of(cls, value: object) -> SchoolScope:
+        """From what the host's hook returned: :data:`ALL_SCHOOLS`, or UAJs (a string or an
+        iterable of strings). Anything else (``None``, a number) means no school at all.
+        """
+        if value == ALL_SCHOOLS:
+            return cls(every=True)
+        if isinstance(value, str):
+            value = [value]
+        try:
+            items = list(value)  # type: ignore[call-overload]
+        except TypeError:
+            return cls()
+        return cls(frozenset(str(v).strip().upper() for v in items if isinstance(v, str)))
+
+    def allows(self, uaj: str) -> bool:
+        """Whether the administrator manages ``uaj``."""
+        return self.every or uaj.upper() in self.uajs
+
+    @property
+    def filter(self) -> frozenset[str] | None:
+        """The UAJs to keep in a query, or ``None`` for no filter (every school)."""
+        return None if self.every else self.uajs

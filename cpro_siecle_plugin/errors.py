@@ -14,6 +14,7 @@ Hierarchy::
     │   └── ImportLockedError        another import runs for the same school
     │       └── LockLostError        the running import's lock was released meanwhile
     ├── LedgerError                  the ledger's database failed (disk full, read-only...)
+    ├── SchoolForbiddenError         the administrator does not manage the files' school
     ├── ConfigError                  missing or invalid CPRO_SIECLE_* setting
     └── HostError                    the host LMS failed (raised by adapters only)
         ├── HostUnavailableError     network, timeout, 5xx, site in maintenance
@@ -196,6 +197,15 @@ class LedgerError(SiecleError):
     def __init__(self, kind: str, message: str) -> None:
         self.kind = kind
         super().__init__(message)
+
+
+class SchoolForbiddenError(SiecleError):
+    """The files are of a school the administrator does not manage (per-school access)."""
+
+    def __init__(self, uaj: str) -> None:
+        self.uaj = uaj
+        super().__init__(f"Vous ne gérez pas l'établissement {uaj} : votre compte ne peut pas "
+                         "importer ses fichiers.")
 
 
 class ConfigError(SiecleError):

@@ -29,6 +29,17 @@ wins, checked at each request):
 3. the decorator ``@plugin.is_admin``.
 
 Without a hook, or when it returns a falsy value, every page answers 403.
+
+Per-school access: on a platform serving several schools, the host also says which schools
+(UAJ/RNE) the current administrator manages, with a callable returning an iterable of UAJs
+(``{"0691234X"}``) or :data:`~cpro_siecle_plugin.domain.ALL_SCHOOLS` (``"ALL"``, the
+platform's operator) — the config key ``CPRO_SIECLE_SCHOOLS``, ``SieclePlugin(...,
+schools=callable)`` or the decorator ``@plugin.schools``. Every page, history row, report,
+CSV/PDF, login list, password reset, preview and import is then limited to those schools:
+another school's files are refused (403) before anything of it is read, its runs, jobs,
+plans and accounts answer 404 as if they did not exist, and it never appears in a list. A
+hook returning nothing usable (``None``, an empty set) gives no school at all; without a
+schools hook, an administrator manages every school (a one-school platform needs nothing).
 Likewise ``CPRO_SIECLE_USER_NAME`` (or ``user_name=``) gives the administrator's name kept
 in the import history. ``CPRO_SIECLE_TIMEZONE`` (default ``Europe/Paris``) is the time zone
 the pages show times in (the ledger keeps UTC).
@@ -63,6 +74,7 @@ from .admin.security import harden
 from .admin.state import (
     EXTENSION_KEY,
     IS_ADMIN_KEY,
+    SCHOOLS_KEY,
     TIMEZONE_KEY,
     USER_NAME_KEY,
     AdminCheck,
@@ -78,6 +90,7 @@ from .store.ledger import Ledger
 __all__ = [
     "EXTENSION_KEY",
     "IS_ADMIN_KEY",
+    "SCHOOLS_KEY",
     "TIMEZONE_KEY",
     "USER_NAME_KEY",
     "PluginState",
@@ -96,6 +109,7 @@ class SieclePlugin:
         *,
         is_admin: AdminCheck | None = None,
         user_name: AdminCheck | None = None,
+        schools: AdminCheck | None = None,
         host: HostAdapter | None = None,
         runner: Runner | None = None,
     ) -> None:
@@ -103,12 +117,15 @@ class SieclePlugin:
         :param admin: the host's ``flask_admin.Admin``.
         :param is_admin: the host's administrator check (see the module docstring).
         :param user_name: gives the logged-in administrator's name, kept in the history.
+        :param schools: gives the schools the logged-in administrator manages (see the
+            module docstring).
         :param host: a host adapter to use instead of the one the settings describe.
         :param runner: where imports run, instead of the one ``CPRO_SIECLE_RUNNER`` names
             (e.g. ``CeleryRunner(host_celery_app)``).
         """
         self.admin_check: AdminCheck | None = is_admin
         self.user_name: AdminCheck | None = user_name
+        self.schools_check: AdminCheck | None = schools
         self._host = host
         self._runner = runner
         if app is not None:
@@ -117,6 +134,11 @@ class SieclePlugin:
     def is_admin(self, func: AdminCheck) -> AdminCheck:
         """Decorator registering the host's administrator check."""
         self.admin_check = func
+        return func
+
+    def schools(self, func: AdminCheck) -> AdminCheck:
+        """Decorator registering the host's per-school access hook."""
+        self.schools_check = func
         return func
 
     def init_app(self, app: Flask, admin: Admin | None = None) -> PluginState:

@@ -116,6 +116,8 @@ MESSAGES: dict[str, str] = {
     "import_failed": "L'importation a échoué : {error}",
     "run_unknown": "Importation introuvable dans l'historique.",
     "class_unknown": "Aucun compte de la classe « {code} » dans cette importation.",
+    "school_unknown": "Établissement inconnu.",
+    "account_unknown": "Compte inconnu : impossible de réinitialiser son mot de passe.",
     "person_unknown": "Compte inconnu : impossible de réinitialiser son mot de passe.",
     "password_reset": "Mot de passe réinitialisé pour {name} : « {password} » "
     "(changement obligatoire à la prochaine connexion).",

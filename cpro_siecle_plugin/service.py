@@ -19,8 +19,8 @@ from typing import Any
 from .adapters.base import HostAdapter, HostIdentity, Preflight, PreflightCheck
 from .collation import class_key, person_key
 from .config import Settings
-from .domain import ExportKind, Snapshot, Structure
-from .errors import ChecksumMismatchError, HostError, PlanError
+from .domain import ExportKind, SchoolScope, Snapshot, Structure
+from .errors import ChecksumMismatchError, HostError, PlanError, SchoolForbiddenError
 from .reports.report import Known, Report, build_report
 from .runner.apply import ApplyOutcome, apply_plan
 from .runner.jobs import ImportRequest
@@ -72,14 +72,19 @@ class Preview:
 def analyse_with_ledger(
     files: Sequence[InputFile], ledger: Ledger | None, *, today: date, settings: Settings,
     expected: Collection[ExportKind] | None = None, confirm: Collection[str] = (),
+    scope: SchoolScope | None = None,
 ) -> Analysis:
     """Read and check the files (SIECLE exports or « hors SIECLE » tables) against what
     ``ledger`` knows of their school: without STS among them, the structures of its last STS
     import (no ledger, or a school never imported: STS first); files not of the school's
     source are refused; another school, an earlier year or an older export than the last
     imported need the confirmations in ``confirm`` (see :func:`.siecle._checks.check_history`).
+
+    :raises SchoolForbiddenError: the files' school is outside ``scope`` (checked before
+        anything of that school is read from the ledger).
     """
     def past_sts(uaj: str) -> tuple[list[Structure], bool] | None:
+        _check_scope(scope, uaj)
         if ledger is None or (school := ledger.school(uaj)) is None:
             return None
         structures = [Structure(code, label, is_group)
@@ -88,16 +93,23 @@ def analyse_with_ledger(
 
     analysis = analyse_inputs(files, today=today, settings=settings, expected=expected,
                               past_sts=past_sts, confirm=confirm,
-                              history=None if ledger is None else partial(school_history, ledger))
+                              history=None if ledger is None else partial(school_history, ledger,
+                                                                               scope=scope))
     uaj = analysis.summary.get("uaj")
+    if uaj:
+        _check_scope(scope, str(uaj))
     school = ledger.school(uaj) if ledger is not None and uaj else None
     return source_problem(analysis, school.source if school else None)
 
 
-def school_history(ledger: Ledger, uaj: str) -> SchoolHistory:
-    """What ``ledger`` knows of school ``uaj``, as the analysis's plain facts."""
+def school_history(
+    ledger: Ledger, uaj: str, scope: SchoolScope | None = None
+) -> SchoolHistory:
+    """What ``ledger`` knows of school ``uaj``, as the analysis's plain facts (the other
+    schools named only when ``scope`` allows them: nothing of another school leaks)."""
     school = ledger.school(uaj)
-    others = tuple(s.uaj for s in ledger.schools() if s.uaj != uaj)
+    others = tuple(s.uaj for s in ledger.schools()
+                   if s.uaj != uaj and (scope is None or scope.allows(s.uaj)))
     if school is None:
         return SchoolHistory(False, others=others)
     last = {kind: LastImport(e.get("year"), _moment(e.get("exported_at")))
@@ -125,6 +137,11 @@ def files_digest(files: Sequence[InputFile]) -> str:
     return hashlib.sha256(" ".join(sorted(each)).encode()).hexdigest()
 
 
+def _check_scope(scope: SchoolScope | None, uaj: str) -> None:
+    if scope is not None and not scope.allows(uaj):
+        raise SchoolForbiddenError(uaj)
+
+
 class SiecleService:
     """Everything an import does, for one ledger and one host.
 
@@ -150,6 +167,7 @@ class SiecleService:
     def analyse(
         self, files: Sequence[InputFile], expected: Collection[ExportKind] | None = None,
         confirm: Collection[str] = (),
+        scope: SchoolScope | None = None,
     ) -> Analysis:
         """Read and check the files against what the ledger knows of their school.
 
@@ -158,12 +176,14 @@ class SiecleService:
         confirmations given (a new school, an older file).
         """
         return analyse_with_ledger(files, self.ledger, today=self.today,
-                                   settings=self.settings, expected=expected, confirm=confirm)
+                                   settings=self.settings, expected=expected, confirm=confirm,
+                                   scope=scope)
 
     def preview(
         self, files: Sequence[InputFile], user: str,
         expected: Collection[ExportKind] | None = None, force: bool = False,
         confirm: Collection[str] = (),
+        scope: SchoolScope | None = None,
     ) -> Preview:
         """Analyse, plan against the ledger, check logins on the host and store the plan.
 
@@ -171,19 +191,23 @@ class SiecleService:
         enforced when applying.
 
         :raises AnalysisError: the files have blocking problems.
+        :raises SchoolForbiddenError: the files' school is outside ``scope``.
         """
         self.purge()
         digest = files_digest(files)
-        analysis = self.analyse(files, expected, confirm)
+        analysis = self.analyse(files, expected, confirm, scope)
         analysis.raise_for_errors()
         assert analysis.snapshot is not None
-        resumed = self.ledger.resumable_plan(analysis.snapshot.uaj, digest)
+        resumed = self.ledger.resumable_plan(
+            analysis.snapshot.uaj, digest,
+            stale_after=timedelta(seconds=self.settings.lock_stale_seconds))
         if resumed is not None:  # the same files again after an interruption: continue it
             plan = self.ledger.get_plan(resumed)
             log.info("Reprise du plan n° %d (mêmes fichiers).", resumed)
             return Preview(resumed, plan, plan.checksum, analysis, self._preflight(plan),
                            dict(plan.meta.get("brake") or {}), resumed=True)
-        analysis, snapshot, state, version, plan = self._prepare(files, expected, confirm, analysis)
+        analysis, snapshot, state, version, plan = self._prepare(files, expected, confirm, scope,
+                                                                 analysis)
         extra = {**self._extra(snapshot, state), "files_digest": digest}
         plan_id = self.ledger.save_plan(plan, user, list(snapshot.files), state_version=version,
                                         extra=extra)
@@ -202,9 +226,10 @@ class SiecleService:
 
     def _prepare(
         self, files: Sequence[InputFile], expected: Collection[ExportKind] | None,
-        confirm: Collection[str], analysis: Analysis | None = None,
+        confirm: Collection[str], scope: SchoolScope | None = None,
+        analysis: Analysis | None = None,
     ) -> tuple[Analysis, Snapshot, LedgerState, int, Plan]:
-        analysis = analysis or self.analyse(files, expected, confirm)
+        analysis = analysis or self.analyse(files, expected, confirm, scope)
         analysis.raise_for_errors()
         snapshot = analysis.snapshot
         assert snapshot is not None
@@ -257,18 +282,13 @@ class SiecleService:
         :raises ImportLockedError: another import of the school is running.
         :raises PlanError: the plan was already applied, or the host is not ready.
         """
-        record = self.ledger.plan_record(plan_id)
-        if checksum != record.checksum:
-            raise ChecksumMismatchError(checksum, record.checksum)
-        if record.status == "applied":
-            raise PlanError("Ce plan a déjà été appliqué : relancez l'aperçu.")
-        plan = self.ledger.get_plan(plan_id, expected_checksum=checksum)
+        uaj, plan = self._stored(plan_id, checksum)
         enforce(plan, force)
         self._check_host(plan)
         stale_after = timedelta(seconds=self.settings.lock_stale_seconds)
-        with self.ledger.lock(record.uaj, user, stale_after=stale_after) as held:
+        with self.ledger.lock(uaj, user, stale_after=stale_after) as held:
             self.ledger.begin_apply(plan_id)
-            names = self._names(record.uaj)
+            names = self._names(uaj)
             run_id = self.ledger.start_run(plan_id, user)
             self.host.notices.clear()
 
@@ -279,17 +299,29 @@ class SiecleService:
 
             try:
                 outcome = apply_plan(plan, self.host, self.ledger.journal(plan_id),
-                                     batch_size=self.settings.batch_size, progress=beating)
+                                     progress=beating)
             except Exception as exc:
                 broken = ApplyOutcome(complete=False, error=str(exc), total=len(plan.actions))
                 self.ledger.finish_run(run_id, broken, None)
                 raise
             forced = user if force and plan.meta.get("brake", {}).get("triggered") else None
             report = build_report(plan, outcome, people=names, forced_by=forced)
-            report = replace(report, warnings=(*report.warnings, *self.host.notices))
-            self.ledger.finish_run(run_id, outcome, report_to_data(report))
+            report_data = report_to_data(replace(report, warnings=(*report.warnings,
+                                                                   *self.host.notices)))
+            del plan, names, report  # not needed to record the run: freed before its largest step
+            self.ledger.finish_run(run_id, outcome, report_data)
         outcome.run_id = run_id
         return outcome
+
+    def _stored(self, plan_id: int, checksum: str) -> tuple[str, Plan]:
+        """The school and the stored plan to apply (the record, holding the whole plan's
+        data a second time, is not kept during the import)."""
+        record = self.ledger.plan_record(plan_id)
+        if checksum != record.checksum:
+            raise ChecksumMismatchError(checksum, record.checksum)
+        if record.status == "applied":
+            raise PlanError("Ce plan a déjà été appliqué : relancez l'aperçu.")
+        return record.uaj, self.ledger.get_plan(plan_id, expected_checksum=checksum)
 
     def apply_request(
         self, request: ImportRequest, progress: Callable[[int, int], None]
@@ -378,10 +410,13 @@ class SiecleService:
 
     # -- history and accounts ---------------------------------------------------------------
 
-    def history(self, uaj: str | None = None) -> list[RunRecord]:
-        """Past imports, latest first (personal data past its retention purged first)."""
+    def history(
+        self, uaj: str | None = None, scope: SchoolScope | None = None
+    ) -> list[RunRecord]:
+        """Past imports, latest first (of the schools in ``scope`` only, when given; personal
+        data past its retention purged first)."""
         self.purge()
-        return self.ledger.history(uaj)
+        return self.ledger.history(uaj, uajs=scope.filter if scope else None)
 
     def purge(self) -> dict[str, int]:
         """Apply the retention delays of the settings (see ``store.retention``)."""
@@ -404,8 +439,8 @@ class SiecleService:
                 if s == "done"}
         return build_report(plan, ApplyOutcome(done_keys=done, complete=False))
 
-    def logins(self, uaj: str | None = None) -> dict[str, Any]:
-        """Logins of a school (every school if ``None``), for the admin to hand out.
+    def logins(self, uaj: str | None = None, scope: SchoolScope | None = None) -> dict[str, Any]:
+        """Logins of a school (every school of ``scope`` if ``None``), for the admin to hand out.
 
         :returns: ``staff`` and ``guardians`` (lists), ``students`` (class code → list;
             ``""`` for students with no class), classes in school order and names in French
@@ -414,8 +449,9 @@ class SiecleService:
             ``children`` (guardians: their students' lines). No password is stored, so none
             is given (see :meth:`reset_password`).
         """
-        kinds = self.ledger.structures(uaj)
-        people = sorted(self.ledger.people(uaj),
+        uajs = scope.filter if scope else None
+        kinds = self.ledger.structures(uaj, uajs=uajs)
+        people = sorted(self.ledger.people(uaj, uajs=uajs),
                         key=lambda p: person_key(p.lastname, p.firstname, p.username))
         lines: dict[str, dict[str, Any]] = {
             p.key: {"key": p.key, "uaj": p.uaj, "lastname": p.lastname,

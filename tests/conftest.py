@@ -36,3 +36,21 @@ def samples() -> Path:
 def data_dir() -> Path:
     """Folder of the hand-made and hostile test files."""
     return DATA
+
+
+# ---------------------------------------------------- ledgers on SQLite and PostgreSQL (h7)
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A private PostgreSQL cluster for the whole session (see ``tests/servers.py``)."""
+    from tests.servers import postgres_cluster
+
+    with postgres_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_url(request: pytest.FixtureRequest) -> str:
+    """A fresh, empty ledger database: in-memory SQLite, then a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return "sqlite://"
+    return str(request.getfixturevalue("pg_cluster").new_database())

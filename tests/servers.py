@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -78,9 +81,12 @@ class PostgresCluster:
             check=True, capture_output=True)
 
     def new_database(self) -> str:
+        """A fresh, empty ledger database: its own schema, first on the search path (much
+        cheaper than ``CREATE DATABASE``, and as isolated for the ledger's tables).
+        """
         name = f"t_{uuid.uuid4().hex[:12]}"
-        self.psql(f"CREATE DATABASE {name}")
-        return self.url(name)
+        self.psql(f"CREATE SCHEMA {name}")
+        return f"{self.url()}?options=-csearch_path%3D{name}"
 
 
 @contextmanager
@@ -105,7 +111,60 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
         try:
             yield PostgresCluster(top, port)
         finally:
-            subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast",
+            subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate",
                                          "-w", "stop"]), capture_output=True)
     finally:
         shutil.rmtree(top, ignore_errors=True)
+
+
+def _spawn(args: list[str], env: dict[str, str], log: Path, cwd: Path) -> subprocess.Popen[bytes]:
+    with open(log, "wb") as out:
+        return subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
+                                start_new_session=True)
+
+
+@contextmanager
+def deployed_platform(folder: Path, cluster: PostgresCluster, web_workers: int = 3
+                      ) -> Iterator[dict[str, Any]]:
+    """The README's deployment on loopback: its environment keys, ``gunicorn`` with
+    ``web_workers`` workers (access log ``folder/access.log``: pid, status, path) and one
+    Celery worker, on a private Redis and ``cluster``. Yields ``url``, ``web`` (the gunicorn
+    master) and ``ledger`` (the ledger's URL).
+    """
+    bin_dir = Path(sys.executable).parent
+    instance = folder / "instance"
+    instance.mkdir(exist_ok=True)
+    with redis_server() as broker:
+        env = {key: value for key, value in os.environ.items()
+               if not key.startswith("CPRO_SIECLE_DEMO_")}
+        env.update({
+            "CPRO_SIECLE_DATABASE_URL": cluster.new_database(),
+            "CPRO_SIECLE_HOST": "embedded",
+            "CPRO_SIECLE_EMBEDDED_HOST_URL": cluster.new_database(),
+            "CPRO_SIECLE_SECRET": "un-secret-de-production",
+            "CPRO_SIECLE_RUNNER": "celery",
+            "CPRO_SIECLE_CELERY_BROKER_URL": broker,
+            "CPRO_SIECLE_DEMO_INSTANCE": str(instance),
+            "CPRO_SIECLE_DEMO_SECRET_KEY": "une-cle-de-session",
+        })
+        port = free_port()
+        web = _spawn([str(bin_dir / "gunicorn"), "--workers", str(web_workers), "--timeout", "300",
+                      "--bind", f"127.0.0.1:{port}", "--access-logfile", str(folder / "access.log"),
+                      "--access-logformat", "%(p)s %(s)s %(U)s",
+                      "cpro_siecle_plugin.demo:create_app()"], env, folder / "web.log", folder)
+        worker = _spawn([str(bin_dir / "celery"), "-A", "cpro_siecle_plugin.worker", "worker",
+                         "-Q", "cpro_siecle", "--concurrency", "1", "-l", "INFO"],
+                        env, folder / "worker.log", folder)
+        try:
+            wait_port(port, 60)
+            yield {"url": f"http://127.0.0.1:{port}", "web": web,
+                   "ledger": env["CPRO_SIECLE_DATABASE_URL"]}
+        finally:
+            for proc in (web, worker):
+                os.killpg(proc.pid, signal.SIGTERM)
+            for proc in (web, worker):
+                try:
+                    proc.wait(20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait(10)

@@ -39,7 +39,7 @@ def test_one_plugin_serves_several_apps(tmp_path: Path) -> None:
     plugin.init_app(first, Admin(first))
     plugin.init_app(second, Admin(second))
     assert get_state(first) is not get_state(second)
-    assert get_state(first).settings.batch_size == 50
+    assert get_state(first).settings.batch_size == 0
     assert get_state(second).settings.batch_size == 7
     assert not hasattr(plugin, "app")
 

@@ -55,8 +55,8 @@ def host() -> MemoryHost:
 
 
 @pytest.fixture
-def service(host: MemoryHost) -> Iterator[SiecleService]:
-    ledger = Ledger("sqlite://")
+def service(host: MemoryHost, ledger_url: str) -> Iterator[SiecleService]:
+    ledger = Ledger(ledger_url)
     yield SiecleService(Settings(secret="s", host="memory"), ledger, host, today=TODAY)
     ledger.close()
 

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import HostAuthError, HostUnavailableError
-from ._batching import BatchRefused, chunks, isolate
+from ._batching import BatchRefused, batch_size_for, chunks, isolate
 from ._moodle_replies import MISSING, member_warnings, moodle_reason
-from ._moodle_rest import MoodleError
+from ._moodle_rest import MoodleError, MoodleTransport
 from .base import BatchResult, NewCohort, pair_key
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,13 @@ __all__ = ["MoodleCohorts"]
 class MoodleCohorts:
     """Mixin: cohorts through ``core_cohort_*``; the host provides the calls."""
 
-    batch_size: int
+    #: Records per request for every function when set; else each function's own size.
+    batch_size: int | None
+    rest: MoodleTransport
+
+    def _size(self, function: str) -> int:
+        """Records per request of ``function`` (see :func:`._batching.batch_size_for`)."""
+        return batch_size_for(function, self.batch_size)
 
     def _call(self, operation: str, function: str, params: dict[str, Any], *,
               idempotent: bool) -> Any:
@@ -64,7 +70,8 @@ class MoodleCohorts:
                 return done.merge(isolate(missing, lambda c: c.idnumber,
                                           self._create_cohorts_call, batch_size=len(missing)))
 
-        return isolate(list(cohorts), lambda c: c.idnumber, send, batch_size=self.batch_size)
+        return isolate(list(cohorts), lambda c: c.idnumber, send,
+                       batch_size=self._size("core_cohort_create_cohorts"), run=self.rest.run)
 
     def _create_cohorts_call(self, batch: Sequence[NewCohort]) -> BatchResult:
         cohorts = [{"categorytype": {"type": "system", "value": ""}, "name": c.name,
@@ -85,7 +92,8 @@ class MoodleCohorts:
                                     {"members": members}, idempotent=True)
             return member_warnings(batch, reply)
 
-        return isolate(list(pairs), lambda p: pair_key(*p), send, batch_size=self.batch_size)
+        return isolate(list(pairs), lambda p: pair_key(*p), send,
+                       batch_size=self._size("core_cohort_add_cohort_members"), run=self.rest.run)
 
     def remove_cohort_members(self, pairs: Sequence[tuple[int, int]]) -> BatchResult:
         def send(batch: Sequence[tuple[int, int]]) -> BatchResult:
@@ -99,13 +107,17 @@ class MoodleCohorts:
                     raise BatchRefused(moodle_reason(exc)) from exc
             return BatchResult(ok={pair_key(c, u): u for c, u in batch})
 
-        return isolate(list(pairs), lambda p: pair_key(*p), send, batch_size=self.batch_size)
+        return isolate(list(pairs), lambda p: pair_key(*p), send,
+                       batch_size=self._size("core_cohort_delete_cohort_members"),
+                       run=self.rest.run)
 
     def cohort_members(self, cohort_ids: Sequence[int]) -> dict[int, set[int]]:
+        function = "core_cohort_get_cohort_members"
+        replies = self.rest.run(
+            lambda chunk: self._call("cohort_members", function, {"cohortids": list(chunk)},
+                                     idempotent=True) or [],
+            list(chunks(list(cohort_ids), self._size(function))))
         result: dict[int, set[int]] = {}
-        for chunk in chunks(list(cohort_ids), self.batch_size):
-            reply = self._call("cohort_members", "core_cohort_get_cohort_members",
-                               {"cohortids": list(chunk)}, idempotent=True)
-            for entry in reply or []:
-                result[int(entry["cohortid"])] = {int(u) for u in entry.get("userids", [])}
+        for entry in (e for reply in replies for e in reply):
+            result[int(entry["cohortid"])] = {int(u) for u in entry.get("userids", [])}
         return result

@@ -10,16 +10,21 @@ What this module relies on, confirmed in Moodle's source:
   ``exception`` (class), ``errorcode``, ``message`` and, only when the site debugs,
   ``debuginfo`` -- sent with HTTP 200 on the versions we target, so errors are recognised
   by the body, never by the status.
+- ``webservice/rest/server.php`` defines ``NO_MOODLE_COOKIES``: requests share no session on
+  the site, so independent calls may be in flight at once (``concurrency``), each worker
+  thread with its own ``requests.Session`` (a session is not meant to be shared by threads).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from typing import Any, TypeVar
 
 import requests
 
@@ -28,6 +33,9 @@ from ..errors import HostAuthError, HostRejectedError, HostUnavailableError
 log = logging.getLogger(__name__)
 
 ENDPOINT = "/webservice/rest/server.php"
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: Error codes meaning the token, the service or the account behind it is refused.
 AUTH_ERRORS: dict[str, str] = {
@@ -88,6 +96,8 @@ class MoodleTransport:
 
     :param retries: extra attempts of an idempotent call after a transient failure.
     :param backoff: first pause between attempts, doubled each time (seconds).
+    :param concurrency: requests :meth:`run` keeps in flight at once (1: one after the other).
+    :param session: used by every thread instead of one new session per thread (tests).
     """
 
     def __init__(
@@ -100,11 +110,16 @@ class MoodleTransport:
         retries: int = 3,
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
+        concurrency: int = 1,
     ) -> None:
         self.url = url.rstrip("/") + ENDPOINT
         self._token = token
         self.timeout = timeout
-        self.session = session or requests.Session()
+        self._shared = session
+        self._local = threading.local()
+        self.lock = threading.Lock()  # guards the call counters, shared by the threads
+        self._pool: ThreadPoolExecutor | None = None
+        self.concurrency = max(1, concurrency)
         self.retries = retries
         self.backoff = backoff
         self.sleep = sleep
@@ -112,6 +127,43 @@ class MoodleTransport:
 
     def __repr__(self) -> str:
         return f"MoodleTransport(url={self.url!r}, token='***')"
+
+    @property
+    def session(self) -> requests.Session:
+        """The calling thread's session."""
+        if self._shared is not None:
+            return self._shared
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    def run(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """``fn`` over independent ``items``, ``concurrency`` at a time; results in order.
+
+        Calls made from inside a task run in that task's thread (no nested pool, no
+        deadlock). On a failure, tasks not started are cancelled, those in flight end, and
+        the first failure (in item order) is raised: what the others did is then unknown
+        to the caller, which must look it up before creating again, as after a timeout.
+        """
+        if self.concurrency == 1 or len(items) < 2 or getattr(self._local, "worker", False):
+            return [fn(item) for item in items]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="moodle",
+                                            initializer=_mark_worker,
+                                            initargs=(self._local,))
+        futures = [self._pool.submit(fn, item) for item in items]
+        _, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        for future in pending:
+            future.cancel()
+        wait(futures)
+        return [_outcome(f) for f in futures]
+
+    def close(self) -> None:
+        """Stop the worker threads (they also stop with the transport)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def redact(self, text: str) -> str:
         """``text`` with the token masked."""
@@ -140,7 +192,8 @@ class MoodleTransport:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _send(self, function: str, body: list[tuple[str, str]]) -> Any:
-        self.calls[function] += 1
+        with self.lock:
+            self.calls[function] += 1
         log.debug("Appel Moodle %s (%d champs).", function, len(body))
         try:
             response = self.session.post(self.url, data=body, timeout=self.timeout)
@@ -180,6 +233,18 @@ class MoodleTransport:
         if code in UNAVAILABLE_ERRORS:
             return HostUnavailableError(f"Moodle indisponible : {UNAVAILABLE_ERRORS[code]}.")
         return MoodleError(function, code, message, debuginfo)
+
+
+def _mark_worker(local: threading.local) -> None:
+    # Not a bound method: the pool's threads must not keep the transport alive.
+    local.worker = True
+
+
+def _outcome(future: Future[R]) -> R:
+    """A finished task's result, or its exception raised (a cancelled one: the first's)."""
+    if future.cancelled():
+        raise HostUnavailableError("Appel Moodle annulé après l'échec d'un autre.")
+    return future.result()
 
 
 def _plain(text: str) -> str:

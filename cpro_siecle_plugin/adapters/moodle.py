@@ -70,6 +70,9 @@ class MoodleHost(MoodleCohorts, HostAdapter):
     :param noemail_domain: domain of the placeholder emails Moodle requires.
     :param password_probe: let the preflight test the password policy with a create that
         is made to fail (nothing is kept, see :mod:`._moodle_preflight`).
+    :param batch_size: records per request of every function; ``None``: each function's own
+        measured size (:data:`._batching.BATCH_SIZES`).
+    :param concurrency: requests in flight at once over the independent batches of one call.
     """
 
     name = "moodle"
@@ -79,7 +82,7 @@ class MoodleHost(MoodleCohorts, HostAdapter):
         url: str,
         token: str,
         *,
-        batch_size: int = 50,
+        batch_size: int | None = None,
         timeout: float = 30.0,
         parent_role: str = "parent",
         noemail_domain: str = "noemail.invalid",
@@ -88,10 +91,12 @@ class MoodleHost(MoodleCohorts, HostAdapter):
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
         password_probe: bool = True,
+        concurrency: int = 1,
     ) -> None:
         super().__init__()
         self.rest = MoodleTransport(url, token, timeout=timeout, session=session,
-                                    retries=retries, backoff=backoff, sleep=sleep)
+                                    retries=retries, backoff=backoff, sleep=sleep,
+                                    concurrency=concurrency)
         self.batch_size = batch_size
         self.parent_role = parent_role
         self.noemail_domain = noemail_domain
@@ -114,7 +119,8 @@ class MoodleHost(MoodleCohorts, HostAdapter):
 
     def _call(self, operation: str, function: str, params: dict[str, Any], *,
               idempotent: bool) -> Any:
-        self.calls[operation] += 1
+        with self.rest.lock:
+            self.calls[operation] += 1
         return self.rest.call(function, params, idempotent=idempotent)
 
     def _refusable(self, operation: str, function: str, params: dict[str, Any], *,
@@ -136,11 +142,12 @@ class MoodleHost(MoodleCohorts, HostAdapter):
                         str(data.get("lastname", "")), email, bool(data.get("suspended", False)))
 
     def _get_by_field(self, operation: str, field: str, values: Sequence[str]) -> list[Any]:
-        found: list[Any] = []
-        for chunk in chunks(list(values), self.batch_size):
-            found += self._call(operation, "core_user_get_users_by_field",
-                                {"field": field, "values": list(chunk)}, idempotent=True) or []
-        return found
+        function = "core_user_get_users_by_field"
+        replies = self.rest.run(
+            lambda chunk: self._call(operation, function, {"field": field, "values": list(chunk)},
+                                     idempotent=True) or [],
+            list(chunks(list(values), self._size(function))))
+        return [user for reply in replies for user in reply]
 
     def find_users(
         self, field_name: Literal["idnumber", "username"], values: Sequence[str]
@@ -175,7 +182,8 @@ class MoodleHost(MoodleCohorts, HostAdapter):
                     return self._create_alone(batch[0], refused, notes)
                 raise
 
-        result = isolate(prepared, lambda u: u.idnumber, send, batch_size=self.batch_size)
+        result = isolate(prepared, lambda u: u.idnumber, send,
+                         batch_size=self._size("core_user_create_users"), run=self.rest.run)
         self.notices += [notes[k] for k in result.ok if k in notes]
         return result.merge(BatchResult(failed=invalid))
 
@@ -267,7 +275,8 @@ class MoodleHost(MoodleCohorts, HostAdapter):
                                     idempotent=True)
             return by_warnings(batch, reply)
 
-        return isolate(list(user_ids), str, send, batch_size=self.batch_size)
+        return isolate(list(user_ids), str, send, batch_size=self._size("core_user_update_users"),
+                       run=self.rest.run)
 
     def delete_users(self, user_ids: Sequence[int]) -> BatchResult:
         def send(batch: Sequence[int]) -> BatchResult:
@@ -280,7 +289,8 @@ class MoodleHost(MoodleCohorts, HostAdapter):
                 raise BatchRefused(moodle_reason(exc)) from exc
             return BatchResult(ok={str(uid): uid for uid in batch})
 
-        return isolate(list(user_ids), str, send, batch_size=self.batch_size)
+        return isolate(list(user_ids), str, send, batch_size=self._size("core_user_delete_users"),
+                       run=self.rest.run)
 
     def set_password(self, user_id: int, password: str) -> None:
         user = {"id": user_id, "password": password,
@@ -318,7 +328,8 @@ class MoodleHost(MoodleCohorts, HostAdapter):
             self._refusable(operation, function, {field: items}, idempotent=True)
             return BatchResult(ok={pair_key(g, s): s for g, s in batch})
 
-        return isolate(list(pairs), lambda p: pair_key(*p), send, batch_size=self.batch_size)
+        return isolate(list(pairs), lambda p: pair_key(*p), send, batch_size=self._size(function),
+                       run=self.rest.run)
 
     def check(self, *, writes: bool = True) -> Preflight:
         return run_preflight(self, writes=writes)

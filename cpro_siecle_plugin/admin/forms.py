@@ -60,10 +60,6 @@ class SheetsUploadForm(_Confirmations, FlaskForm):
         """The uploaded files, each without slot (recognised by its headers when read)."""
         return [(storage, None) for storage in self.fichiers.data or ()]
 
-    def confirmations(self) -> set[str]:
-        """Confirmations ticked on this page: none (the upload pages may ask for some)."""
-        return set()
-
 
 class SourceForm(FlaskForm):
     """Switches a school between SIECLE and « hors SIECLE » (an explicit, confirmed act)."""

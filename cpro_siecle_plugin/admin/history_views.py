@@ -36,10 +36,12 @@ class HistoryView(PluginView):
 
     @expose("/")
     def index(self) -> Any:
-        locks = self.state.ledger.locks(stale_after=self._stale_after)
+        scope = self.state.scope()
+        locks = [lock for lock in self.state.ledger.locks(stale_after=self._stale_after)
+                 if scope.allows(lock.uaj)]
         return self.render(
             "cpro_siecle/history.html",
-            runs=self.state.service.history(),
+            runs=self.state.service.history(scope=scope),
             count_rows=count_rows,
             local_time=self.state.local_time,
             locks=[(lock, lock_text(lock, self.state.local_time),
@@ -51,6 +53,7 @@ class HistoryView(PluginView):
         """Release a school's import lock (the admin ticked the confirmation)."""
         form = UnlockForm()
         uaj = form.uaj.data or ""
+        self.require_school(uaj, "school_unknown")  # another school's lock: 404, untouched
         if not posted(form):  # a missing or wrong CSRF token is refused (400) in posted()
             flash(msg("unlock_confirm"), "error")
         elif self.state.ledger.unlock(uaj, stale_after=self._stale_after) is None:
@@ -63,6 +66,7 @@ class HistoryView(PluginView):
         if parse_id(run_id) is None:
             refuse(404, msg("run_unknown"))
         try:
+            self.require_school(self.state.service.run(run_id).uaj, "run_unknown")
             return self.state.service.report(run_id)
         except (KeyError, LookupError, SiecleError):
             refuse(404, msg("run_unknown"))
@@ -115,7 +119,7 @@ class LoginsView(PluginView):
 
     @expose("/")
     def index(self) -> Any:
-        logins = self.state.service.logins(None)
+        logins = self.state.service.logins(None, scope=self.state.scope())
         return self.render(
             "cpro_siecle/logins.html",
             logins=logins,
@@ -126,7 +130,7 @@ class LoginsView(PluginView):
 
     @expose("/eleves.pdf")
     def students_pdf(self) -> Any:
-        data = logins_pdf(self.state.service.logins(None)["students"])
+        data = logins_pdf(self.state.service.logins(None, scope=self.state.scope())["students"])
         return _download(data, "application/pdf", "identifiants_eleves.pdf")
 
     @expose("/reinitialiser", methods=("GET", "POST"))
@@ -139,6 +143,8 @@ class LoginsView(PluginView):
             refuse(400, msg("form_invalid"))
         key = form.person_key.data or ""
         person = self.state.ledger.person(key)
+        if person is not None:
+            self.require_school(person.uaj, "account_unknown")
         try:
             password = self.state.service.reset_password(key)
         except SiecleError as exc:
@@ -154,6 +160,7 @@ class LoginsView(PluginView):
         person = self.state.service.login_line(key)
         if person is None:
             refuse(404, msg("person_unknown"))
+        self.require_school(str(person["uaj"]), "person_unknown")
         form = ResetPasswordForm(formdata=None, person_key=key)
         return self.render("cpro_siecle/reset_confirm.html", person=person, form=form,
                            function_label=function_label,

@@ -35,7 +35,9 @@ class SheetsUploadView(UploadView):
 
     def render(self, template: str, **kwargs: Any) -> Any:
         if template == self.template:
-            kwargs.setdefault("schools", self.state.ledger.schools())
+            scope = self.state.scope()
+            kwargs.setdefault("schools", [school for school in self.state.ledger.schools()
+                                          if scope.allows(school.uaj)])
             kwargs.setdefault("source_form", SourceForm(formdata=None))
             kwargs["source_labels"] = SOURCE_LABELS
         return super().render(template, **kwargs)
@@ -57,6 +59,7 @@ class SheetsUploadView(UploadView):
             flash(msg("source_unconfirmed"), "warning")
         else:
             uaj = str(form.uaj.data).strip().upper()
+            self.require_school(uaj, "school_unknown")
             self.state.ledger.set_source(uaj, str(form.source.data))
             flash(msg("source_changed", uaj=uaj, label=SOURCE_LABELS[str(form.source.data)]),
                   "success")

@@ -16,6 +16,7 @@ from flask import current_app
 
 from ..adapters.base import HostAdapter
 from ..config import PREFIX, Settings
+from ..domain import SchoolScope
 from ..errors import PlanError
 from ..messages import msg
 from ..runner.jobs import Jobs
@@ -30,6 +31,9 @@ EXTENSION_KEY = "cpro_siecle"
 IS_ADMIN_KEY = PREFIX + "IS_ADMIN"
 #: Config key of a callable giving the logged-in administrator's name (for the history).
 USER_NAME_KEY = PREFIX + "USER_NAME"
+#: Config key of the host's per-school access hook: a callable giving the UAJs (RNE) the
+#: current administrator manages, or ``ALL_SCHOOLS`` (``"ALL"``) for every school.
+SCHOOLS_KEY = PREFIX + "SCHOOLS"
 #: Config key of the time zone the pages show times in (the ledger stores UTC).
 TIMEZONE_KEY = PREFIX + "TIMEZONE"
 
@@ -41,6 +45,7 @@ class Hooks(Protocol):
 
     admin_check: AdminCheck | None
     user_name: AdminCheck | None
+    schools_check: AdminCheck | None
 
 
 @dataclass
@@ -59,6 +64,13 @@ class PluginState:
         hook = current_app.config.get(IS_ADMIN_KEY) or self.plugin.admin_check
         return bool(hook()) if callable(hook) else False
 
+    def scope(self) -> SchoolScope:
+        """The schools the current administrator manages: what the host's schools hook
+        says; every school when the host gives no such hook (a one-school platform).
+        """
+        hook = current_app.config.get(SCHOOLS_KEY) or self.plugin.schools_check
+        return SchoolScope.of(hook()) if callable(hook) else SchoolScope(every=True)
+
     def current_user(self) -> str:
         """The name of the logged-in administrator, as the host tells it (for the history)."""
         hook = current_app.config.get(USER_NAME_KEY) or self.plugin.user_name
@@ -68,6 +80,15 @@ class PluginState:
         """A ledger time (naive UTC) as the school reads it: ``jj/mm/aaaa hh:mm``, local time."""
         zone = ZoneInfo(str(current_app.config.get(TIMEZONE_KEY) or "Europe/Paris"))
         return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%d/%m/%Y %H:%M")
+
+    def plan_school(self, plan_id: str | None) -> str | None:
+        """The school of stored plan ``plan_id``, or ``None`` when there is no such plan."""
+        if not (plan_id or "").isdigit():
+            return None
+        try:
+            return self.ledger.plan_record(int(str(plan_id))).uaj
+        except PlanError:
+            return None
 
     def start_import(self, plan_id: str, checksum: str, user: str, force: bool) -> str:
         """Check the previewed plan, then enqueue it (a runner applies it).

@@ -13,7 +13,7 @@ from flask_admin import BaseView, expose
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..domain import ExportKind
-from ..errors import AnalysisError, SiecleError
+from ..errors import AnalysisError, SchoolForbiddenError, SiecleError
 from ..messages import CATEGORY, ERROR_TITLES, msg
 from .forms import ImportForm, StsUploadForm, StudentsUploadForm
 from .presenters import host_label, plan_view, problem_rows, summary_rows
@@ -60,6 +60,13 @@ class PluginView(BaseView):
         """Who the host says is logged in (for the history)."""
         return self.state.current_user()
 
+    def require_school(self, uaj: str, unknown: str) -> None:
+        """404 with message ``unknown`` (as for something that does not exist) when the
+        current administrator does not manage ``uaj``: nothing of another school leaks.
+        """
+        if not self.state.scope().allows(uaj):
+            refuse(404, msg(unknown))
+
 
 def confirmation_label(code: str) -> str:
     """The checkbox that gives confirmation ``code``."""
@@ -99,6 +106,8 @@ class UploadView(PluginView):
             return self.render(self.template, form=form, error=None)
         try:
             return self._analyse(form)
+        except SchoolForbiddenError as exc:
+            return self.render(self.template, form=form, error=str(exc)), 403
         except SiecleError as exc:
             return self.render(self.template, form=form, error=str(exc)), 422
 
@@ -109,11 +118,11 @@ class UploadView(PluginView):
             try:
                 confirm = form.confirmations()
                 preview = self.state.service.preview(files, self.user, expected=self.expected,
-                                                     confirm=confirm)
+                                                     confirm=confirm, scope=self.state.scope())
             except AnalysisError:
                 # Only the refusal pays for a second reading: the page shows the summary too.
                 analysis = self.state.service.analyse(files, expected=self.expected,
-                                                      confirm=confirm)
+                                                      confirm=confirm, scope=self.state.scope())
                 return self.render(
                     "cpro_siecle/analysis.html",
                     summary=summary_rows(analysis.summary),
@@ -168,6 +177,8 @@ class ImportView(PluginView):
             refuse(400, msg("form_invalid"))
         if parse_id(form.plan_id.data) is None:
             refuse(404, msg("plan_unknown"))
+        if (uaj := self.state.plan_school(form.plan_id.data)) is not None:
+            self.require_school(uaj, "plan_unknown")
         try:
             job_id = self.state.start_import(
                 form.plan_id.data, form.checksum.data, self.user, bool(form.force.data)
@@ -179,7 +190,7 @@ class ImportView(PluginView):
     @expose("/<job_id>")
     def progress(self, job_id: str) -> Any:
         status = self.state.jobs.status(job_id)
-        if status is None:
+        if status is None or not self.state.scope().allows(status.uaj):
             flash(msg("job_unknown"), "warning")
             return redirect(self.get_url("cpro_siecle_history.index"))
         return self.render("cpro_siecle/progress.html", job=status.to_data())
@@ -187,6 +198,7 @@ class ImportView(PluginView):
     @expose("/<job_id>/status")
     def status(self, job_id: str) -> Any:
         job = self.state.jobs.status(job_id) or abort(404)
+        self.require_school(job.uaj, "job_unknown")
         status = job.to_data()
         if status["state"] == "done":
             status["report_url"] = self.get_url(

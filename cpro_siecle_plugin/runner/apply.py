@@ -1,11 +1,16 @@
 """Execute a stored plan on the host, in batches, journaling every action so a run resumes.
 
 The only sync module that does I/O, and only through what it is given: the host adapter and
-a :class:`Journal` (the ledger). Actions run in plan order, one host call per batch of one
-kind. Each batch is marked ``pending`` in the journal before the host is called, then
-``done`` or ``failed``; a resumed run skips what is done. Creates look the records up on the
-host first (by idnumber), so a retry after a lost reply adopts the account instead of
-creating it twice.
+a :class:`Journal` (the ledger). Actions run in plan order, in steps of actions of one kind
+handed to the host at once (the host splits a step into its own requests, several in flight
+at once for Moodle). Each step is marked ``pending`` in the journal before the host is
+called, then ``done`` or ``failed``; a resumed run skips what is done.
+
+No account is ever created twice: a create whose action was journaled before (by this plan
+or an earlier one: a lost reply, an interrupted run) first looks the account up on the host
+by idnumber and adopts it. A create never journaled is sent without that look-up -- nothing
+of ours can be on the host -- and if the host refuses it anyway (an account holds the
+username), the refused accounts are looked up and adopted when their idnumber is ours.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from ..adapters.base import BatchResult, HostAdapter, NewCohort, NewUser, pair_key
+from ..adapters.base import BatchResult, HostAdapter, HostUser, NewCohort, NewUser, pair_key
 from ..errors import HostError, HostRejectedError
 from ..sync.plan import (
     Action,
@@ -41,6 +46,10 @@ __all__ = ["ApplyOutcome", "Done", "Journal", "apply_plan"]
 
 Progress = Callable[[int, int], None]
 Results = tuple[list["Done"], dict[str, str]]
+Executor = Callable[[Sequence[Action], HostAdapter, "Journal"], Results]
+#: Actions of one kind journaled and handed to the host at once: large enough for the host
+#: to keep several requests of its own batch size in flight (Moodle: 4 × 500 memberships).
+STEP = 2000
 NO_ACCOUNT = "compte absent de la plateforme (sa création a-t-elle échoué ?)"
 NO_COHORT = "cohorte absente de la plateforme (sa création a-t-elle échoué ?)"
 
@@ -62,6 +71,9 @@ class Journal(Protocol):
 
     def mark_pending(self, checksum: str, keys: Sequence[str]) -> None:
         """Journal these actions as sent to the host, outcome unknown."""
+
+    def journaled(self, keys: Collection[str]) -> set[str]:
+        """Those of these action keys journaled by any plan of the school, in any status."""
 
     def person_ids(self, keys: Collection[str]) -> dict[str, int]:
         """Host ids of the people with these keys (unknown ones are absent)."""
@@ -103,12 +115,13 @@ def apply_plan(
     host: HostAdapter,
     journal: Journal,
     *,
-    batch_size: int,
+    batch_size: int = STEP,
     progress: Progress | None = None,
 ) -> ApplyOutcome:
     """Carry out ``plan`` on ``host``, skipping actions the journal has done.
 
-    :param batch_size: actions of one kind sent per host call.
+    :param batch_size: actions of one kind journaled and handed to the host per step (the
+        host splits them into requests of its own size).
     :param progress: called with (actions done so far, total) after each batch.
     :returns: the outcome; a host outage stops the run (``complete`` false), it is not raised.
     """
@@ -119,8 +132,12 @@ def apply_plan(
     outcome = ApplyOutcome(total=len(plan.actions))
     outcome.done_keys = {a.key for a in plan.actions if a.key in already}
     todo = [a for a in plan.actions if a.key not in already]
+    creates = [a.key for a in todo if isinstance(a, CreateUser)]
+    fresh = set(creates) - journal.journaled(creates) if creates else set()
+    executors = {**EXECUTORS, "create_user": _create_users(fresh)}
     for batch in _batches(todo, batch_size):
-        if not _run_batch(batch, host, journal, checksum, today, outcome):
+        if not _run_batch(batch, executors[batch[0].kind], host, journal, checksum, today,
+                          outcome):
             break
         if progress is not None:
             progress(len(outcome.done_keys), outcome.total)
@@ -139,14 +156,14 @@ def _batches(actions: Sequence[Action], size: int) -> Iterator[list[Action]]:
 
 
 def _run_batch(
-    batch: list[Action], host: HostAdapter, journal: Journal, checksum: str,
-    today: date | None, outcome: ApplyOutcome,
+    batch: list[Action], executor: Executor, host: HostAdapter, journal: Journal,
+    checksum: str, today: date | None, outcome: ApplyOutcome,
 ) -> bool:
     """Run one batch; returns false when the host failed and the run must stop."""
     keys = [a.key for a in batch]
     journal.mark_pending(checksum, keys)
     try:
-        done, failed = EXECUTORS[batch[0].kind](batch, host, journal)
+        done, failed = executor(batch, host, journal)
     except HostRejectedError as exc:
         reasons = {k: exc.rejected.get(k, str(exc)) for k in keys}
         journal.record(checksum, [], reasons, today=today)
@@ -181,24 +198,38 @@ def _create_cohorts(batch: Sequence[Action], host: HostAdapter, journal: Journal
     return _split(actions, operator.attrgetter("idnumber"), ids, result.failed)
 
 
-def _create_users(batch: Sequence[Action], host: HostAdapter, journal: Journal) -> Results:
-    actions = [a for a in batch if isinstance(a, CreateUser)]
-    # A lost reply may have created some: adopt them instead of creating twice.
-    found = {u.idnumber: u for u in host.find_users("idnumber", [a.idnumber for a in actions])}
-    new = [NewUser(a.idnumber, a.username, a.password, a.firstname, a.lastname, a.email)
-           for a in actions if a.idnumber not in found]
-    result = host.create_users(new) if new else BatchResult()
-    done = [Done(a, found[a.idnumber].id, found[a.idnumber].username) for a in actions
-            if a.idnumber in found]
-    done += [Done(a, result.ok[a.idnumber], a.username) for a in actions
-             if a.idnumber in result.ok and a.idnumber not in found]
-    taken = {d.action.key for d in done}
-    failed = {a.key: result.failed.get(a.idnumber, "création non confirmée par la plateforme")
-              for a in actions if a.key not in taken}
-    return done, failed
+def _create_users(fresh: Collection[str]) -> Executor:
+    """Executor of creates; ``fresh``: keys of creates never journaled before this run."""
+
+    def run(batch: Sequence[Action], host: HostAdapter, journal: Journal) -> Results:
+        actions = [a for a in batch if isinstance(a, CreateUser)]
+        # Journaled before, a lost reply may have created some: adopt instead of creating twice.
+        found = _adopt(host, [a for a in actions if a.key not in fresh])
+        new = [NewUser(a.idnumber, a.username, a.password, a.firstname, a.lastname, a.email)
+               for a in actions if a.idnumber not in found]
+        result = host.create_users(new) if new else BatchResult()
+        refused = [a for a in actions if a.idnumber in result.failed and a.key in fresh]
+        found.update(_adopt(host, refused))  # the username is held: ours if the idnumber is
+        done = [Done(a, found[a.idnumber].id, found[a.idnumber].username) for a in actions
+                if a.idnumber in found]
+        done += [Done(a, result.ok[a.idnumber], a.username) for a in actions
+                 if a.idnumber in result.ok and a.idnumber not in found]
+        taken = {d.action.key for d in done}
+        failed = {a.key: result.failed.get(a.idnumber, "création non confirmée par la plateforme")
+                  for a in actions if a.key not in taken}
+        return done, failed
+
+    return run
 
 
-def _suspension(suspend: bool) -> Callable[[Sequence[Action], HostAdapter, Journal], Results]:
+def _adopt(host: HostAdapter, actions: Sequence[CreateUser]) -> dict[str, HostUser]:
+    """Host accounts holding these creates' idnumbers (none asked: no request)."""
+    if not actions:
+        return {}
+    return {u.idnumber: u for u in host.find_users("idnumber", [a.idnumber for a in actions])}
+
+
+def _suspension(suspend: bool) -> Executor:
     """Executor for actions that (un)suspend accounts when their flag asks it."""
 
     def run(batch: Sequence[Action], host: HostAdapter, journal: Journal) -> Results:
@@ -243,7 +274,7 @@ def _delete_users(batch: Sequence[Action], host: HostAdapter, journal: Journal) 
     return gone + done, failed
 
 
-def _pairs(kind: str) -> Callable[[Sequence[Action], HostAdapter, Journal], Results]:
+def _pairs(kind: str) -> Executor:
     """Executor for memberships and guardian links: pairs of host ids."""
 
     def run(batch: Sequence[Action], host: HostAdapter, journal: Journal) -> Results:
@@ -293,9 +324,9 @@ def _split(
     return done, bad
 
 
-EXECUTORS: dict[str, Callable[[Sequence[Action], HostAdapter, Journal], Results]] = {
+EXECUTORS: dict[str, Executor] = {
     "create_cohort": _create_cohorts,
-    "create_user": _create_users,
+    "create_user": _create_users(()),  # every create looked up first; apply_plan narrows it
     "reactivate_user": _suspension(False),
     "change_function": lambda batch, host, journal: ([Done(a) for a in batch], {}),
     "remove_member": _pairs("remove_cohort_members"),

@@ -77,6 +77,18 @@ class LedgerJournal:
         with self._sessions.begin() as s:
             self._set(s, checksum, {k: ("pending", None) for k in keys})
 
+    def journaled(self, keys: Collection[str]) -> set[str]:
+        # Keys hold the school's UAJ, so any plan's row counts. Journal rows are keyed by
+        # (checksum, action key): one scan per kind beats an IN list per chunk of keys.
+        wanted = set(keys)
+        found: set[str] = set()
+        with self._sessions() as s:
+            for kind in sorted({k.split(":", 1)[0] for k in wanted}):
+                rows = s.execute(select(JournalRow.action_key).distinct()
+                                 .where(JournalRow.action_key.startswith(f"{kind}:")))
+                found.update(k for (k,) in rows if k in wanted)
+        return found
+
     def person_ids(self, keys: Collection[str]) -> dict[str, int]:
         return self._ids(PersonRow, keys)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -153,20 +153,28 @@ class Ledger:
             uajs = list(s.scalars(select(SchoolRow.uaj).order_by(SchoolRow.uaj)))
             return [r for u in uajs if (r := _people.school_record(s, u)) is not None]
 
-    def structures(self, uaj: str | None = None) -> dict[str, tuple[str, bool]]:
-        """Divisions and groups of the school's last STS import: code → (label, is_group)."""
+    def structures(
+        self, uaj: str | None = None, *, uajs: Collection[str] | None = None
+    ) -> dict[str, tuple[str, bool]]:
+        """Divisions and groups of the school's last STS import: code → (label, is_group);
+        of every school (of ``uajs`` when given) if ``uaj`` is ``None``.
+        """
         with self.sessions() as s:
-            return _people.structures(s, uaj)
+            return _people.structures(s, uaj, uajs)
 
     def person(self, key: str) -> PersonRecord | None:
         """One person, with birth date and cohorts (for password resets)."""
         with self.sessions() as s:
             return _people.person_record(s, key)
 
-    def people(self, uaj: str | None = None) -> list[PersonRecord]:
-        """Every person of ``uaj`` (of every school if ``None``), by population then name."""
+    def people(
+        self, uaj: str | None = None, *, uajs: Collection[str] | None = None
+    ) -> list[PersonRecord]:
+        """Every person of ``uaj`` (of every school, or of ``uajs``, if ``None``), by
+        population then name.
+        """
         with self.sessions() as s:
-            return _people.people_records(s, uaj)
+            return _people.people_records(s, uaj, uajs)
 
     def guardian_children(self, uaj: str | None = None) -> dict[str, list[str]]:
         """Guardian key → their students' keys (every school if ``None``)."""
@@ -222,7 +230,8 @@ class Ledger:
             raise ChecksumMismatchError(expected_checksum, record.checksum)
         return Plan.from_data(record.data, expected_checksum=record.checksum)
 
-    def resumable_plan(self, uaj: str, files_digest: str) -> int | None:
+    def resumable_plan(self, uaj: str, files_digest: str, *,
+                       stale_after: timedelta = STALE_AFTER) -> int | None:
         """The school's unfinished plan made from the same files, to be continued.
 
         That is the plan that last changed the school, if its runs did not finish it and
@@ -232,7 +241,7 @@ class Ledger:
         """
         with self.sessions() as s:
             lock = s.get(LockRow, uaj)
-            if lock is not None and not lock_record(lock, STALE_AFTER).stale:
+            if lock is not None and not lock_record(lock, stale_after).stale:
                 return None
             school = s.get(SchoolRow, uaj)
             plan = s.get(PlanRow, school.version_plan_id) if school and school.version_plan_id \
@@ -339,12 +348,17 @@ class Ledger:
         with self.sessions.begin() as s:
             return reap_runs(s, uaj, stale_after)
 
-    def history(self, uaj: str | None = None, limit: int = 100) -> list[RunRecord]:
-        """Latest runs first, for one school or all (dead runs marked interrupted first)."""
+    def history(
+        self, uaj: str | None = None, limit: int = 100, *, uajs: Collection[str] | None = None
+    ) -> list[RunRecord]:
+        """Latest runs first, for one school, those of ``uajs``, or all (dead runs marked
+        interrupted first)."""
         self.reap_runs(uaj)
         query = select(RunRow).order_by(RunRow.id.desc()).limit(limit)
         if uaj is not None:
             query = query.where(RunRow.uaj == uaj)
+        if uajs is not None:
+            query = query.where(RunRow.uaj.in_(sorted(uajs)))
         with self.sessions() as s:
             return [run_record(r) for r in s.scalars(query)]
 

@@ -31,9 +31,8 @@ from sqlalchemy.pool import StaticPool
 from .faults import install, ledger_error
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-#: Key of the PostgreSQL advisory lock held while migrating ("cpro-siecle" in ASCII).
-PG_MIGRATION_LOCK = 0x6370726F2D7363
+#: PostgreSQL advisory lock key held while migrating.
+MIGRATION_LOCK = 7_453_121
 
 log = logging.getLogger(__name__)
 
@@ -168,5 +167,5 @@ def _migration_lock(connection: Connection) -> Iterator[None]:
     with connection.begin():
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                               {"key": PG_MIGRATION_LOCK})
+                               {"key": MIGRATION_LOCK})
         yield

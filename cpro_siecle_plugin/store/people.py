@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,10 +47,12 @@ def load_state(s: Session, uaj: str) -> LedgerState:
     )
 
 
-def _memberships(s: Session, uaj: str | None) -> dict[str, set[str]]:
+def _memberships(
+    s: Session, uaj: str | None, uajs: Collection[str] | None = None
+) -> dict[str, set[str]]:
     query = select(MembershipRow.person_key, MembershipRow.cohort_key).join(
         PersonRow, PersonRow.key == MembershipRow.person_key)
-    rows = s.execute(query if uaj is None else query.where(PersonRow.uaj == uaj))
+    rows = s.execute(_by_school(query, PersonRow.uaj, uaj, uajs))
     out: dict[str, set[str]] = defaultdict(set)
     for person, cohort in rows:
         out[person].add(cohort)
@@ -66,11 +70,22 @@ def school_record(s: Session, uaj: str) -> SchoolRecord | None:
                         row.version_plan_id, tuple(codes), row.source)
 
 
-def structures(s: Session, uaj: str | None) -> dict[str, tuple[str, bool]]:
-    """Known structures of ``uaj`` (every school if ``None``): code → (label, is_group)."""
-    query = select(StructureRow)
+def _by_school(query: Any, column: Any, uaj: str | None, uajs: Collection[str] | None) -> Any:
+    """``query`` kept to school ``uaj``, else to ``uajs`` (every school when both are None)."""
     if uaj is not None:
-        query = query.where(StructureRow.uaj == uaj)
+        return query.where(column == uaj)
+    if uajs is not None:
+        return query.where(column.in_(sorted(uajs)))
+    return query
+
+
+def structures(
+    s: Session, uaj: str | None, uajs: Collection[str] | None = None
+) -> dict[str, tuple[str, bool]]:
+    """Known structures of ``uaj`` (every school, or of ``uajs``, if ``None``):
+    code → (label, is_group).
+    """
+    query = _by_school(select(StructureRow), StructureRow.uaj, uaj, uajs)
     return {r.code: (r.label, r.is_group) for r in s.execute(query).scalars()}
 
 
@@ -95,13 +110,16 @@ def person_record(s: Session, key: str) -> PersonRecord | None:
     return _record(row, sorted(cohorts))
 
 
-def people_records(s: Session, uaj: str | None) -> list[PersonRecord]:
-    """People of ``uaj`` (every school if ``None``) with their cohorts, sorted by name."""
-    cohorts_of = _memberships(s, uaj)
+def people_records(
+    s: Session, uaj: str | None, uajs: Collection[str] | None = None
+) -> list[PersonRecord]:
+    """People of ``uaj`` (every school, or of ``uajs``, if ``None``) with their cohorts,
+    sorted by name.
+    """
+    cohorts_of = _memberships(s, uaj, uajs)
     query = select(PersonRow).order_by(PersonRow.uaj, PersonRow.population, PersonRow.lastname,
                                        PersonRow.firstname, PersonRow.key)
-    if uaj is not None:
-        query = query.where(PersonRow.uaj == uaj)
+    query = _by_school(query, PersonRow.uaj, uaj, uajs)
     rows = s.execute(query).scalars()
     return [_record(r, sorted(cohorts_of.get(r.key, ()))) for r in rows]
 

@@ -302,10 +302,16 @@ class Plan:
 
     @cached_property
     def checksum(self) -> str:
-        """SHA-256 of the canonical JSON of the plan: what the admin previewed."""
-        canonical = json.dumps(self._body(), sort_keys=True, ensure_ascii=False,
-                               separators=(",", ":"), default=str)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        """SHA-256 of the canonical JSON of the plan: what the admin previewed.
+
+        Hashed action by action, never the whole text at once: the bytes are those of
+        ``json.dumps(body, sort_keys=True)`` (``actions`` sorts before ``meta``).
+        """
+        digest = hashlib.sha256(b'{"actions":[')
+        for i, action in enumerate(self.actions):
+            digest.update((b"," if i else b"") + _canonical(action.to_data()))
+        digest.update(b'],"meta":' + _canonical(dict(self.meta)) + b"}")
+        return digest.hexdigest()
 
     def to_data(self) -> dict[str, Any]:
         """JSON-able form, with ``checksum``."""
@@ -328,6 +334,12 @@ class Plan:
             if wanted is not None and wanted != actual:
                 raise ChecksumMismatchError(wanted, actual)
         return plan
+
+
+def _canonical(value: Any) -> bytes:
+    """The canonical JSON bytes the checksum is made of."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str).encode("utf-8")
 
 
 def as_dict(action: Action) -> dict[str, Any]:

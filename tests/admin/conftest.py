@@ -114,9 +114,12 @@ class UI:
         return found.group(1)
 
     @staticmethod
-    def upload(client: FlaskClient, url: str, files: Mapping[str, Path | tuple[bytes, str]]) -> Any:
-        """Open ``url``, then post ``files`` (field → path, or (content, name)) with its token."""
-        data: dict[str, Any] = {"csrf_token": UI.csrf_token(client.get(url).get_data(as_text=True))}
+    def upload(client: FlaskClient, url: str, files: Mapping[str, Path | tuple[bytes, str]],
+               **fields: str) -> Any:
+        """Open ``url``, then post ``files`` (field → path, or (content, name)) with its token
+        and the other form ``fields`` (e.g. ``new_school="y"``)."""
+        data: dict[str, Any] = {"csrf_token": UI.csrf_token(client.get(url).get_data(as_text=True)),
+                                **fields}
         for field, value in files.items():
             if isinstance(value, Path):
                 data[field] = (io.BytesIO(value.read_bytes()), value.name)

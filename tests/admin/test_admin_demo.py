@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -86,3 +87,22 @@ def test_demo_home_names_the_host_in_french(demo: Flask) -> None:
     home = client.get("/admin/").get_data(as_text=True)
     assert "Comptes créés sur : plateforme intégrée." in home
     assert "embedded" not in home
+
+
+def test_demo_referent_manages_one_school_only(demo: Flask, monkeypatch) -> None:
+    """The demo's school referent is kept to their school: another school's files are
+    refused, while the operator may import them.
+    """
+    monkeypatch.setenv("CPRO_SIECLE_DEMO_REFERENT_SCHOOL", "0759999Z")
+    sts = Path(__file__).resolve().parents[2] / ".." / "shared" / "siecle-samples"
+    data = (sts / "sts_emp_0691234X_2025.xml").read_bytes()
+    referent, operator = demo.test_client(), demo.test_client()
+    assert _login(referent, "referent", "referent").status_code == 302
+    assert _login(operator, "direction", "m0t-de-passe").status_code == 302
+    for client, expected in ((referent, 403), (operator, 200)):
+        page = client.get("/admin/cpro-siecle/enseignants/").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        response = client.post("/admin/cpro-siecle/enseignants/", data={
+            "csrf_token": token, "sts": (io.BytesIO(data), "sts_emp_0691234X_2025.xml")},
+            content_type="multipart/form-data")
+        assert response.status_code == expected

@@ -1,4 +1,4 @@
-"""Fixtures of the store's tests: an in-memory ledger."""
+"""Fixtures of the store's tests: a fresh ledger, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from cpro_siecle_plugin.store import Ledger
 
 
 @pytest.fixture
-def ledger() -> Iterator[Ledger]:
-    """A fresh in-memory ledger, migrated to head."""
-    led = Ledger("sqlite://")
+def ledger(ledger_url: str) -> Iterator[Ledger]:
+    """A fresh ledger migrated to head, on SQLite (in memory) then on PostgreSQL."""
+    led = Ledger(ledger_url)
     yield led
     led.close()

@@ -2,6 +2,8 @@
 
 ``CPRO_SIECLE_TEST_KILL_AFTER=N`` kills the process with SIGKILL right after the embedded
 host committed its Nth write (before the ledger's journal hears of it: the worst moment).
+``CPRO_SIECLE_TEST_KILL_ONCE=path`` kills only the first process to get there (it creates
+``path``): a Celery worker's next pool process then runs the requeued import to its end.
 ``CPRO_SIECLE_TEST_WRITES_FILE=path`` writes the number of host writes there at exit.
 Either also makes the embedded host hash initial passwords with one PBKDF2 round (speed).
 """
@@ -17,8 +19,21 @@ from pathlib import Path
 from typing import Any
 
 _KILL = int(os.environ.get("CPRO_SIECLE_TEST_KILL_AFTER", "0") or 0)
+_ONCE = os.environ.get("CPRO_SIECLE_TEST_KILL_ONCE")
 _COUNT = os.environ.get("CPRO_SIECLE_TEST_WRITES_FILE")
 _READS = ("find_users", "find_cohorts", "cohort_members")
+
+
+def _first(marker: str | None) -> bool:
+    """Whether this process is the first to reach the kill (always, without a marker)."""
+    if not marker:
+        return True
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
+
 
 if _KILL or _COUNT:
     from cpro_siecle_plugin.adapters.embedded import EmbeddedHost
@@ -36,7 +51,7 @@ if _KILL or _COUNT:
             yield session
         if operation not in _READS:
             _writes[0] += 1
-            if _writes[0] == _KILL:
+            if _writes[0] == _KILL and _first(_ONCE):
                 os.kill(os.getpid(), signal.SIGKILL)
 
     EmbeddedHost._tx = _counted  # type: ignore[assignment,method-assign]

@@ -1,0 +1,141 @@
+"""Benchmark: a 4,000-pupil import on the deployed platform, unloaded then under 20 clients.
+
+``python -m bench load``. Runs the README's deployment on loopback (3 gunicorn workers, one
+Celery worker, Redis, a private PostgreSQL: ``tests.servers.deployed_platform``), imports a
+school's staff then its 4,000 pupils and guardians with no other client, then a second
+school the same way while 20 logged-in clients poll the import's status page and browse the
+history and login lists. Prints both import times (target: loaded ≤ 1.2× unloaded) and the
+pages' p50/p95 (target: status p95 < 200 ms). Loops are bounded (``BENCH_LOAD_MINUTES``,
+default 30); sizes: ``BENCH_LOAD_PUPILS`` (4000), ``BENCH_LOAD_CLIENTS`` (20).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+from bench.generate import generate_school
+from tests.servers import deployed_platform, postgres_cluster
+
+BASE = "/admin/cpro-siecle"
+
+
+def _token(html: str) -> str:
+    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert found, "no CSRF token"
+    return found.group(1)
+
+
+def _hidden(html: str, name: str) -> str:
+    found = re.search(rf'id="{name}" name="{name}" type="hidden" value="([^"]*)"', html)
+    assert found, f"no field {name}"
+    return found.group(1)
+
+
+def _login(url: str) -> requests.Session:
+    session = requests.Session()
+    token = _token(session.get(f"{url}/login", timeout=60).text)
+    session.post(f"{url}/login", data={"csrf_token": token, "username": "admin",
+                                       "password": "admin"}, timeout=60)
+    return session
+
+
+def _start_import(session: requests.Session, url: str, page: str, files: dict[str, Path]) -> str:
+    """Preview ``files`` on ``page`` and confirm; returns the job's status URL."""
+    token = _token(session.get(f"{url}{BASE}/{page}/", timeout=60).text)
+    uploads = {k: (p.name, p.read_bytes()) for k, p in files.items()}
+    preview = session.post(f"{url}{BASE}/{page}/", data={"csrf_token": token}, files=uploads,
+                           timeout=600).text
+    data = {"csrf_token": _token(preview), "plan_id": _hidden(preview, "plan_id"),
+            "checksum": _hidden(preview, "checksum")}
+    confirmed = session.post(f"{url}{BASE}/import/", data=data, allow_redirects=False, timeout=60)
+    return f"{url}{confirmed.headers['Location']}/status"
+
+
+def _wait(session: requests.Session, status_url: str, deadline: float) -> float:
+    start = time.perf_counter()
+    while time.monotonic() < deadline:
+        try:
+            state = session.get(status_url, timeout=60).json()["state"]
+        except requests.ConnectionError:  # a web worker restarting: ask another one
+            time.sleep(0.5)
+            continue
+        if state != "running":
+            assert state == "done", state
+            return time.perf_counter() - start
+        time.sleep(0.5)
+    raise TimeoutError("import not finished in time")
+
+
+def _client(url: str, status_url: str, stop: threading.Event,
+            timings: dict[str, list[float]]) -> None:
+    session = _login(url)
+    pages = {"status": status_url, "history": f"{url}{BASE}/historique/",
+             "logins": f"{url}{BASE}/identifiants/"}
+    turn = 0
+    while not stop.is_set():
+        name = "status" if turn % 3 != 2 else ("history" if turn % 6 == 2 else "logins")
+        start = time.perf_counter()
+        try:
+            session.get(pages[name], timeout=120).raise_for_status()
+        except requests.RequestException:
+            timings["failed"].append(0.0)
+        else:
+            timings[name].append(time.perf_counter() - start)
+        turn += 1
+        stop.wait(0.5)
+
+
+def _percentiles(values: list[float]) -> str:
+    if len(values) < 2:
+        return "n/a"
+    cuts = statistics.quantiles(values, n=100)
+    return f"p50 {cuts[49] * 1000:.0f} ms, p95 {cuts[94] * 1000:.0f} ms ({len(values)} requests)"
+
+
+def main() -> None:
+    pupils = int(os.environ.get("BENCH_LOAD_PUPILS", "4000"))
+    clients = int(os.environ.get("BENCH_LOAD_CLIENTS", "20"))
+    deadline = time.monotonic() + 60 * float(os.environ.get("BENCH_LOAD_MINUTES", "30"))
+    with tempfile.TemporaryDirectory() as tmp, postgres_cluster() as cluster, \
+            deployed_platform(Path(tmp), cluster) as platform:
+        url = str(platform["url"])
+        admin = _login(url)
+        times = []
+        for index, uaj in enumerate(("0690001A", "0690002B")):
+            school = generate_school(Path(tmp) / uaj, n_students=pupils, n_guardians=pupils * 2,
+                                     n_staff=120, uaj=uaj, seed=index + 1)
+            _wait(admin, _start_import(admin, url, "enseignants", {"sts": school["sts"]}),
+                  deadline)
+            status_url = _start_import(admin, url, "apprenants", {
+                "eleves": school["eleves"], "responsables": school["responsables"]})
+            stop, threads = threading.Event(), []
+            timings: dict[str, list[float]] = {"status": [], "history": [], "logins": [],
+                                               "failed": []}
+            if index == 1:
+                threads = [threading.Thread(target=_client, args=(url, status_url, stop, timings))
+                           for _ in range(clients)]
+                for thread in threads:
+                    thread.start()
+            times.append(_wait(admin, status_url, deadline))
+            stop.set()
+            for thread in threads:
+                thread.join(120)
+            label = "unloaded" if index == 0 else f"with {clients} clients"
+            print(f"  import of {pupils} pupils and their guardians, {label}: {times[-1]:.1f} s")
+            if index == 1:
+                for name in ("status", "history", "logins"):
+                    print(f"  {name:<8} {_percentiles(timings[name])}")
+                print(f"  failed requests: {len(timings['failed'])}")
+        print(f"  ratio {times[1] / times[0]:.2f}× (target ≤ 1.2×)")
+
+
+if __name__ == "__main__":
+    main()
