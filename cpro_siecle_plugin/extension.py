@@ -159,7 +159,13 @@ class SieclePlugin:
         settings = settings_from_mapping(app.config)
         state = self._build_state(settings)
         app.extensions[EXTENSION_KEY] = state
-        templates = Blueprint(EXTENSION_KEY, __name__, template_folder="admin/templates")
+        templates = Blueprint(
+            EXTENSION_KEY,
+            __name__,
+            template_folder="admin/templates",
+            static_folder="admin/static",
+            static_url_path=f"{admin.url}/cpro-siecle/static",
+        )
         app.register_blueprint(templates)
         app.register_error_handler(LedgerError, _ledger_unavailable)
         admin.add_views(*make_views(state))

@@ -16,13 +16,8 @@ from ..reports.pdf import logins_pdf, report_pdf
 from ..reports.render import french_date
 from ..reports.report import Report
 from .forms import ResetPasswordForm, UnlockForm
-from .presenters import (
-    count_rows,
-    function_label,
-    report_sections,
-    row_anchor,
-    unassigned_last,
-)
+from .logins_view import logins_view
+from .presenters import count_rows, function_label, report_sections, row_anchor
 from .security import parse_id
 from .views import PluginView, posted, refuse
 
@@ -119,12 +114,17 @@ class LoginsView(PluginView):
 
     @expose("/")
     def index(self) -> Any:
-        logins = self.state.service.logins(None, scope=self.state.scope())
+        settings = self.state.settings
         return self.render(
             "cpro_siecle/logins.html",
-            logins=logins,
-            students=unassigned_last(logins["students"]),
-            function_label=function_label,
+            view=logins_view(
+                self.state.service.logins(None, scope=self.state.scope()),
+                settings.student_login_months,
+                settings.retention_months,
+            ),
+            form=ResetPasswordForm(formdata=None),
+            login_months=settings.student_login_months,
+            retention_months=settings.retention_months,
             anchor=row_anchor,
         )
 
