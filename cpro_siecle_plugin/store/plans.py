@@ -11,11 +11,12 @@ the parts keep their actions in ``plans.data`` and are read from there.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
 
 from ..errors import ChecksumMismatchError
 from ..sync.plan import Action, Plan, action_from_data, checksum_of, parts
@@ -37,34 +38,22 @@ def save_parts(s: Session, plan_id: int, actions: Iterable[Action]) -> int:
     return count
 
 
-def drop_passwords(s: Session, plan_id: int, data: Mapping[str, Any]) -> bool:
-    """Blank the initial passwords of a stored plan, a part at a time (in ``data`` for a
-    plan stored before the parts); returns whether ``data`` was changed in place."""
-    inline = data.get("actions")
-    if inline is not None:
-        for action in inline:
-            if "password" in action:
-                action["password"] = ""
-        return True
-    seqs = list(s.scalars(select(PlanPartRow.seq).where(
-        PlanPartRow.plan_id == plan_id, PlanPartRow.kind == "create_user")))
-    for seq in seqs:
-        where = (PlanPartRow.plan_id == plan_id, PlanPartRow.seq == seq)
-        actions = s.scalar(select(PlanPartRow.actions).where(*where)) or []
-        for action in actions:
-            action["password"] = ""
-        s.execute(update(PlanPartRow).where(*where).values(actions=actions))
-    return False
+def drop_parts(s: Session, plan_id: int) -> None:
+    """Delete the stored actions of plan ``plan_id`` (its report is made: see
+    :func:`.runs.redact_plan`)."""
+    s.execute(delete(PlanPartRow).where(PlanPartRow.plan_id == plan_id))
 
 
 class StoredPlan:
     """A stored plan, as a :class:`.sync.plan.PlanSource` read from the ledger part by part.
 
+    :param sessions: opens a session to read a part (the ledger's ``sessionmaker``, or
+        one session already open, given as ``lambda: nullcontext(s)``).
     :param data: the plan row's ``data`` (header; the actions too for an old plan).
     """
 
-    def __init__(self, sessions: sessionmaker[Session], plan_id: int, checksum: str,
-                 data: Mapping[str, Any]) -> None:
+    def __init__(self, sessions: Callable[[], AbstractContextManager[Session]], plan_id: int,
+                 checksum: str, data: Mapping[str, Any]) -> None:
         self._sessions = sessions
         self.plan_id = plan_id
         self._checksum = checksum
