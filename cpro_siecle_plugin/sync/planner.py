@@ -265,7 +265,10 @@ def _meta(
     return meta
 
 
-def compute_plan(snapshot: Snapshot, state: LedgerState, today: date, settings: Settings) -> Plan:
+def compute_plan(
+    snapshot: Snapshot, state: LedgerState, today: date, settings: Settings,
+    desired: Desired | None = None,
+) -> Plan:
     """Plan one import: creations, memberships, links, departures and retention.
 
     Same input, same plan, in the same order.
@@ -274,9 +277,12 @@ def compute_plan(snapshot: Snapshot, state: LedgerState, today: date, settings: 
     :param state: what the ledger knows about this school (and the platform's logins).
     :param today: the date of the import (leaving dates, login window, retention).
     :param settings: login cap, login window, retention, brake thresholds, secret.
+    :param desired: :func:`.desired.desired_state` of the same arguments, when the caller
+        already has it (it does not depend on ``state.taken_usernames``).
     :returns: the plan, with ``meta`` described in :class:`~.plan.Plan`.
     """
-    desired = desired_state(snapshot, state, today, settings)
+    if desired is None:
+        desired = desired_state(snapshot, state, today, settings)
     cohorts, cohort_warnings = _cohort_actions(snapshot, desired, state)
     people, kept, returner_warnings = _people_actions(desired, state, today, settings)
     renewed = {a.person_key for a in people if isinstance(a, DeleteUser) and a.returning}
