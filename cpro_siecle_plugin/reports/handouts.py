@@ -102,28 +102,23 @@ class _HandoutPdf(ReportPdf):
         slip.
         """
         key = (text, w, size)
-        if key not in self._wrapped:
-            self._wrapped[key] = self.wrap(self.clean(text), w - 2 * self.c_margin, size)
+        lines = self._wrapped.get(key)
+        if lines is None:
+            lines = self._wrapped[key] = self.wrap(self.clean(text), w - 2 * self.c_margin,
+                                                   size)
         height = size * 0.42
-        for index, line in enumerate(self._wrapped[key]):
-            self.put(x, y + index * height, height, line, size)
-        self.set_xy(x, y + len(self._wrapped[key]) * height)
+        self.put_lines(x, y, height, lines, size)
+        self.set_xy(x, y + len(lines) * height)
 
     def cut_marks(self, columns: int, rows: int) -> None:
-        """Dashed lines around and between the cells of a ``columns`` × ``rows`` grid."""
+        """Dashed grey lines around and between the cells of a ``columns`` × ``rows`` grid."""
         width, height = self.w - 2 * MARGIN, self.h - 2 * MARGIN
-        self.set_draw_color(150, 150, 150)
-        self.set_line_width(0.2)
-        with self.local_context():
-            self.set_dash_pattern(dash=2, gap=1.5)
-            for i in range(columns + 1):
-                x = MARGIN + i * width / columns
-                self.line(x, MARGIN, x, MARGIN + height)
-            for j in range(rows + 1):
-                y = MARGIN + j * height / rows
-                self.line(MARGIN, y, MARGIN + width, y)
+        lines = [(MARGIN + i * width / columns, MARGIN, MARGIN + i * width / columns,
+                  MARGIN + height) for i in range(columns + 1)]
+        lines += [(MARGIN, MARGIN + j * height / rows, MARGIN + width,
+                   MARGIN + j * height / rows) for j in range(rows + 1)]
+        self.dashed_lines(tuple(lines), gray=150, width=0.2, dash=(2, 1.5))
         self.put(MARGIN, MARGIN - 4, 3, self.clean("✂ Découper selon les pointillés"), 6)
-        self.set_draw_color(0, 0, 0)
 
 
 def _slip(pdf: _HandoutPdf, x: float, y: float, w: float, h: float, line: AccountLine,
