@@ -12,7 +12,8 @@ from datetime import date
 
 from ..config import Settings
 from ..domain import ElevesExport, ResponsablesExport, Snapshot, Staff, StaffRole, Student
-from .state import LedgerState, Population, cohort_key, person_key
+from .retention import is_expired
+from .state import KnownPerson, LedgerState, Population, cohort_key, person_key
 
 STAFF_POPULATIONS = frozenset({Population.TEACHER, Population.HEAD, Population.STAFF})
 _ROLE_POPULATION = {
@@ -98,25 +99,36 @@ def _staff(snapshot: Snapshot, state: LedgerState, settings: Settings) -> dict[s
     return out
 
 
-def student_keys(uaj: str, eleves: ElevesExport, state: LedgerState) -> dict[str, str]:
+def student_keys(
+    uaj: str, eleves: ElevesExport, state: LedgerState, today: date, retention_months: int
+) -> dict[str, str]:
     """Person key of each ELEVE_ID, matching by INE a known student under another ELEVE_ID.
+
+    Students the file keeps (in a class, not left) claim first, in ELEVE_ID order, the
+    first known student of their INE that no record of the file names directly; the others
+    (left, without class) then take what is left. Accounts past the retention period are
+    never claimed: the plan deletes them (a returner gets a fresh account under the new
+    ELEVE_ID), and a claim on them would move to another account once the plan is applied
+    (planning again after applying must change nothing).
 
     :returns: ELEVE_ID → person key (the known key when the INE matched).
     """
-    by_ine: dict[str, list[str]] = {}
+    by_ine: dict[str, list[KnownPerson]] = {}
     for known in sorted(state.people.values(), key=lambda p: p.key):
         if known.population is Population.STUDENT and known.national_id:
-            by_ine.setdefault(known.national_id, []).append(known.key)
+            by_ine.setdefault(known.national_id, []).append(known)
     direct = {person_key(uaj, Population.STUDENT, s.eleve_id) for s in eleves.students}
     claimed: set[str] = set()
     out: dict[str, str] = {}
-    for student in sorted(eleves.students, key=lambda s: s.eleve_id):
+    ordered = sorted(eleves.students, key=lambda s: (_absence(s, today) is not None, s.eleve_id))
+    for student in ordered:
         key = person_key(uaj, Population.STUDENT, student.eleve_id)
         if key not in state.people:
             # Several known students may share an INE (two ELEVE_IDs over the years): take
             # the first one no other record of the file claims, so planning is stable.
-            free = [k for k in by_ine.get(student.ine or "", ())
-                    if k not in direct and k not in claimed]
+            free = [k.key for k in by_ine.get(student.ine or "", ())
+                    if k.key not in direct and k.key not in claimed
+                    and not is_expired(k, today, retention_months)]
             key = free[0] if free else key
         claimed.add(key)
         out[student.eleve_id] = key
@@ -149,12 +161,12 @@ def _student_wanted(uaj: str, key: str, student: Student) -> Wanted:
 
 
 def _students(
-    snapshot: Snapshot, state: LedgerState, today: date
+    snapshot: Snapshot, state: LedgerState, today: date, retention_months: int
 ) -> tuple[dict[str, Wanted], dict[str, str], dict[str, str]]:
     """Active students, reasons of the others, and ELEVE_ID → key."""
     if snapshot.eleves is None:
         return {}, {}, {}
-    keys = student_keys(snapshot.uaj, snapshot.eleves, state)
+    keys = student_keys(snapshot.uaj, snapshot.eleves, state, today, retention_months)
     wanted: dict[str, Wanted] = {}
     reasons: dict[str, str] = {}
     for student in snapshot.eleves.students:
@@ -228,7 +240,7 @@ def desired_state(
     :param settings: ``create_other_staff`` is read.
     """
     people = _staff(snapshot, state, settings)
-    students, reasons, keys = _students(snapshot, state, today)
+    students, reasons, keys = _students(snapshot, state, today, settings.retention_months)
     people.update(students)
     links: frozenset[tuple[str, str]] | None = None
     warnings = _warnings(people.values(), settings)

@@ -8,7 +8,6 @@ recreated nor renamed; their logins and passwords are never touched.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
@@ -33,18 +32,11 @@ from .plan import (
     UnlinkGuardian,
     sort_actions,
 )
+from .retention import add_months, is_expired
 from .safety import assess, expected_leavers, is_year_change
 from .state import KnownPerson, LedgerState, Population, cohort_key, host_idnumber
 
 _SOURCES = ("sts", "eleves", "responsables")
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` plus ``months`` calendar months, the day clamped to the month's end."""
-    year, month0 = divmod(day.month - 1 + months, 12)
-    year += day.year
-    last = calendar.monthrange(year, month0 + 1)[1]
-    return date(year, month0 + 1, min(day.day, last))
 
 
 #: French kind of a structure, and the same with its article after "de".
@@ -153,7 +145,7 @@ def _retention(known: KnownPerson, today: date, settings: Settings) -> Iterator[
     """Deletion after the retention period; suspension when a student's login window ends."""
     if known.deactivated_on is None:
         return
-    if add_months(known.deactivated_on, settings.retention_months) <= today:
+    if is_expired(known, today, settings.retention_months):
         yield DeleteUser(known.key, known.population.value, known.username)
         return
     window = settings.student_login_months if known.population is Population.STUDENT else 0
@@ -181,10 +173,21 @@ def _staying(known: KnownPerson, wanted: Wanted) -> Iterator[Action]:
     yield from _memberships(known.key, known.cohorts, wanted.cohorts)
 
 
-def _expired(known: KnownPerson, today: date, settings: Settings) -> bool:
-    """Deactivated for longer than the retention period: to be deleted, even if back."""
-    return (not known.active and known.deactivated_on is not None
-            and add_months(known.deactivated_on, settings.retention_months) <= today)
+def _renewal(known: KnownPerson, wanted: Wanted, settings: Settings) -> tuple[DeleteUser, str]:
+    """Back after the retention period: the old account is erased (GDPR), never reactivated,
+    before a fresh one is created (its login is free again); and the admin's warning."""
+    return DeleteUser(known.key, known.population.value, known.username, returning=True), (
+        f"{wanted.firstname} {wanted.lastname} ({known.username}) revient après plus de "
+        f"{settings.retention_months} mois de désactivation : l'ancien compte est "
+        "supprimé (RGPD) et un compte neuf lui est créé.")
+
+
+def _under_new_id(known: KnownPerson, desired: Desired,
+                  new_by_ine: dict[str, Wanted]) -> Wanted | None:
+    """The new student of the known student's INE, unless the file names the known one."""
+    if known.population is not Population.STUDENT or known.key in desired.absent_reasons:
+        return None
+    return new_by_ine.get(known.national_id or "")
 
 
 def _people_actions(
@@ -193,23 +196,24 @@ def _people_actions(
     """Every account and membership action, the count of people kept per population, and
     the French warnings about returners whose account is deleted rather than reactivated."""
     new = [w for k, w in desired.people.items() if k not in state.people]
+    # New students whose INE is that of an expired account: returners under a new ELEVE_ID
+    # (an expired account is never claimed by INE, see desired.student_keys).
+    new_by_ine = {w.national_id: w for w in sorted(new, key=lambda w: w.key, reverse=True)
+                  if w.population is Population.STUDENT and w.national_id}
     actions: list[Action] = []
     kept = {p.value: 0 for p in sorted(desired.populations, key=lambda p: p.value)}
     warnings: list[str] = []
     freed: list[str] = []
     for known in sorted(state.people.values(), key=lambda p: p.key):
         wanted = desired.people.get(known.key)
-        if wanted is not None and _expired(known, today, settings):
-            # Back after the retention period: the old account is erased (GDPR), never
-            # reactivated, before a fresh one is created under the same key.
-            actions.append(DeleteUser(known.key, known.population.value, known.username,
-                                      returning=True))
-            new.append(wanted)
+        expired = is_expired(known, today, settings.retention_months)
+        returner = wanted if wanted is not None else _under_new_id(known, desired, new_by_ine)
+        if returner is not None and expired:
+            deletion, warning = _renewal(known, returner, settings)
+            actions.append(deletion)
+            new.extend([wanted] if wanted else [])
             freed.append(known.username)
-            warnings.append(
-                f"{wanted.firstname} {wanted.lastname} ({known.username}) revient après plus de "
-                f"{settings.retention_months} mois de désactivation : l'ancien compte est "
-                "supprimé (RGPD) et un compte neuf lui est créé.")
+            warnings.append(warning)
         elif wanted is not None:
             kept[wanted.population.value] += known.active
             actions.extend(_staying(known, wanted))
@@ -292,6 +296,6 @@ def compute_plan(
     meta = _meta(snapshot, state, today, settings)
     meta["warnings"] = [*desired.warnings, *cohort_warnings, *returner_warnings]
     meta["kept"] = kept
-    expected = expected_leavers(snapshot, state, today)
+    expected = expected_leavers(snapshot, state, today, settings.retention_months)
     meta["brake"] = assess(actions, state, snapshot, settings, expected)
     return Plan(actions, meta)

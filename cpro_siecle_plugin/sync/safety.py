@@ -44,8 +44,12 @@ def is_year_change(snapshot: Snapshot, state: LedgerState) -> bool:
     )
 
 
-def expected_leavers(snapshot: Snapshot, state: LedgerState, today: date) -> frozenset[str] | None:
+def expected_leavers(
+    snapshot: Snapshot, state: LedgerState, today: date, retention_months: int
+) -> frozenset[str] | None:
     """Keys of the students expected to leave at this change of school year.
+
+    ``retention_months`` is the retention period, for :func:`~.desired.student_keys`.
 
     :returns: ``None`` when this is not a year change with an Eleves file, or when no final
         level can be recognised (the brake then cannot tell expected departures apart).
@@ -69,7 +73,7 @@ def expected_leavers(snapshot: Snapshot, state: LedgerState, today: date) -> fro
     final = final_divisions(labels, mefs)
     if not final:
         return None
-    keys = student_keys(snapshot.uaj, eleves, state)
+    keys = student_keys(snapshot.uaj, eleves, state, today, retention_months)
     out = {keys[s.eleve_id] for s in eleves.students if s.has_left(today)}
     for known in state.people.values():
         if known.population is Population.STUDENT and any(

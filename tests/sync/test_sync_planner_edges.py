@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from sync_factories import UAJ, division, group, plan_and_apply, snapshot, staff, student, tkey
+from datetime import date, timedelta
+
+from sync_factories import (
+    TODAY,
+    UAJ,
+    division,
+    group,
+    plan_and_apply,
+    skey,
+    snapshot,
+    staff,
+    student,
+    tkey,
+)
 
 from cpro_siecle_plugin.domain import StaffRole
 from cpro_siecle_plugin.sync.plan import CreateCohort
@@ -64,3 +77,37 @@ def test_a_new_eleve_id_finds_its_student_even_when_two_share_the_ine() -> None:
     plan, state = plan_and_apply(moved, state)
     assert not plan.of_kind(CreateCohort) and "create_user" not in plan.counts()
     assert plan_and_apply(moved, state)[0].is_empty
+
+
+def test_a_leaver_never_takes_by_ine_an_account_this_plan_deletes() -> None:
+    """Found by the convergence properties (the apply one with ``days=417``): two accounts
+    share an INE, one deactivated past the retention period. The file's leaver under a new
+    ELEVE_ID used to claim the expired one (then deleted), so once applied the claim moved
+    to the account of the pupil still present, who got a second account on the next
+    import. Nobody claims an expired account by INE; the pupil still present claims first."""
+    _, state = plan_and_apply(snapshot(students=[student("1", ine="I1"),
+                                                 student("2", "Zoé", "BLANC", ine="I1")]))
+    day = TODAY + timedelta(days=30)
+    _, state = plan_and_apply(snapshot(students=[student("2", "Zoé", "BLANC", ine="I1")]),
+                              state, day)
+    day += timedelta(days=417)
+    files = snapshot(students=[student("3", "Léo", "MOREAU", ine="I1", left=date(2026, 1, 1)),
+                               student("4", "Zoé", "BLANC", ine="I1")])
+    plan, state = plan_and_apply(files, state, day)
+    assert sorted(state.people) == [skey("2")] and state.people[skey("2")].active
+    assert plan_and_apply(files, state, day)[0].is_empty
+
+
+def test_a_returner_after_retention_under_a_new_eleve_id_gets_a_fresh_account() -> None:
+    """Back past the retention period under a new ELEVE_ID (same INE): the old account is
+    erased first (its login free again, the admin told), a fresh one made under the new id."""
+    _, state = plan_and_apply(snapshot(students=[student("1", "Théo", "FAURE", ine="I1")]))
+    _, state = plan_and_apply(snapshot(students=[]), state)
+    day = TODAY + timedelta(days=400)
+    files = snapshot(students=[student("9", "Théo", "FAURE", ine="I1")])
+    plan, state = plan_and_apply(files, state, day)
+    assert [(a.kind, a.key.rsplit(":", 1)[-1]) for a in plan.actions[:2]] == [
+        ("delete_user", "1"), ("create_user", "9")]
+    assert state.people[skey("9")].username == "theo.faure" and skey("1") not in state.people
+    assert any("RGPD" in w and "theo.faure" in w for w in plan.meta["warnings"])
+    assert plan_and_apply(files, state, day)[0].is_empty

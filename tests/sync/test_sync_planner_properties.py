@@ -6,7 +6,7 @@ import random
 from dataclasses import replace
 from datetime import date, timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sync_factories import (
     SETTINGS,
@@ -138,8 +138,20 @@ def test_applying_then_planning_again_changes_nothing(
     assert len(usernames) == len(set(usernames))
 
 
+#: Two accounts of one INE, one deactivated past the retention period, then a leaver and a
+#: pupil still present under new ELEVE_IDs: the leaver's claim on the expired account moved,
+#: once applied, to the present pupil's account (see test_sync_planner_edges).
+SHARED_INE_AFTER_RETENTION = [
+    (snapshot(students=[student("1", ine="I1"), student("2", "Zoé", "BLANC", ine="I1")]), 0),
+    (snapshot(students=[student("2", "Zoé", "BLANC", ine="I1")]), 30),
+    (snapshot(students=[student("3", ine="I1", left=date(2026, 1, 1)),
+                        student("4", "Zoé", "BLANC", ine="I1")]), 417),
+]
+
+
 @PROPS
 @given(steps=st.lists(st.tuples(schools(), st.integers(0, 420)), min_size=3, max_size=4))
+@example(steps=SHARED_INE_AFTER_RETENTION)
 def test_successive_imports_each_converge_at_once(steps: list[tuple[Snapshot, int]]) -> None:
     """Three or four imports in a row, days or months apart (departures, returns within and
     after the retention period, function changes, ELEVE_ID changes under one INE): after

@@ -83,7 +83,7 @@ def test_students_with_a_past_leaving_date_are_expected_to_leave() -> None:
     year_two = _year_two(drop_others=0)
     left = [replace(s, leaving_date=date(2026, 7, 4)) for s in year_two[105:175]]
     snap = snapshot(students=year_two[:105] + left + year_two[175:], year=2026)
-    expected = expected_leavers(snap, state, NEXT_YEAR)
+    expected = expected_leavers(snap, state, NEXT_YEAR, SETTINGS.retention_months)
     assert expected is not None and {skey(s.eleve_id) for s in left} <= expected
     assert not compute_plan(snap, state, NEXT_YEAR, SETTINGS).meta["brake"]["triggered"]
 
