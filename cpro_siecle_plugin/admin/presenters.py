@@ -111,7 +111,7 @@ def _account(line: AccountLine) -> dict[str, Any]:
         "lastname": line.lastname,
         "firstname": line.firstname,
         "username": line.username,
-        "password": line.password,
+        "password": line.password_shown,
         "division": line.division or "",
         "groups": ", ".join(line.groups),
         "students": line.children_text,

@@ -35,6 +35,20 @@ FIRST_LOGIN = (
     "mot de passe initial, puis changez votre mot de passe à la première connexion "
     "(la plateforme le demande). Gardez votre nouveau mot de passe pour vous."
 )
+#: Instead of a password, for an account that already existed on the platform (taken over).
+TAKEN_OVER_LOGIN = (
+    "Ce compte existait déjà sur la plateforme : il est repris tel quel. Connectez-vous avec "
+    "votre mot de passe actuel ; si vous ne le connaissez plus, demandez sa réinitialisation "
+    "à l'établissement."
+)
+
+
+def _password_field(line: AccountLine) -> tuple[str, str, str]:
+    """Label, value and note of a handout's password: the initial one, or the holder's own
+    for an account taken over (never a password it does not have)."""
+    if line.taken_over:
+        return "Mot de passe :", "votre mot de passe actuel", TAKEN_OVER_LOGIN
+    return "Mot de passe initial :", line.password, FIRST_LOGIN
 
 
 @dataclass(frozen=True)
@@ -130,8 +144,9 @@ def _slip(pdf: _HandoutPdf, x: float, y: float, w: float, h: float, line: Accoun
     pdf.text_line(x, y + 6, w, who, 9)
     pdf.field(x, y + 12, w, "Adresse :", handout.url, 9)
     pdf.field(x, y + 19, w, "Identifiant :", line.username, 13)
-    pdf.field(x, y + 27, w, "Mot de passe initial :", line.password, 13)
-    pdf.note(x, y + 34, w, FIRST_LOGIN)
+    label, value, note = _password_field(line)
+    pdf.field(x, y + 27, w, label, value, 13)
+    pdf.note(x, y + 34, w, note)
 
 
 def _grid(pdf: _HandoutPdf, lines: Sequence[AccountLine], handout: Handout) -> None:
@@ -204,8 +219,9 @@ def _letter(pdf: _HandoutPdf, y: float, code: str, line: AccountLine, handout: H
     top = pdf.get_y() + 4
     pdf.field(x, top, w, "Adresse de la plateforme :", handout.url, 11)
     pdf.field(x, top + 8, w, "Identifiant :", line.username, 14)
-    pdf.field(x, top + 17, w, "Mot de passe initial :", line.password, 14)
-    pdf.note(x, top + 27, w, FIRST_LOGIN, 9)
+    label, value, note = _password_field(line)
+    pdf.field(x, top + 17, w, label, value, 14)
+    pdf.note(x, top + 27, w, note, 9)
 
 
 def letters_pdf(report: Report, handout: Handout, division: str | None = None,
@@ -261,7 +277,7 @@ def staff_pdf(report: Report, handout: Handout, division: str | None = None,
         "Personnels",
         ["Nom", "Prénom", "Fonction", "Identifiant", "Mot de passe initial", "Classes"],
         [[a.lastname, a.firstname, _FUNCTIONS.get(a.population, a.population), a.username,
-          a.password, ", ".join(sorted(a.classes, key=class_key))] for a in lines],
+          a.password_shown, ", ".join(sorted(a.classes, key=class_key))] for a in lines],
         (18, 16, 13, 22, 15, 16),
         (3, 4),
     ))

@@ -229,7 +229,8 @@ def _sections(report: Report) -> list[Section]:
             "Enseignants",
             [*staff, "Disciplines", "Classes"],
             [
-                [_name(a), a.username, a.password, ", ".join(a.disciplines), ", ".join(a.classes)]
+                [_name(a), a.username, a.password_shown, ", ".join(a.disciplines),
+                 ", ".join(a.classes)]
                 for a in report.teachers
             ],
             (24, 22, 16, 20, 18),
@@ -238,21 +239,21 @@ def _sections(report: Report) -> list[Section]:
         Section(
             "Personnels de direction",
             staff,
-            [[_name(a), a.username, a.password] for a in report.heads],
+            [[_name(a), a.username, a.password_shown] for a in report.heads],
             (45, 35, 20),
             (1, 2),
         ),
         Section(
             "Autres personnels",
             staff,
-            [[_name(a), a.username, a.password] for a in report.of_population("staff")],
+            [[_name(a), a.username, a.password_shown] for a in report.of_population("staff")],
             (45, 35, 20),
             (1, 2),
         ),
         Section(
             "Responsables légaux",
             [*staff, "Élèves (classe)"],
-            [[_name(a), a.username, a.password, a.children_text] for a in report.guardians],
+            [[_name(a), a.username, a.password_shown, a.children_text] for a in report.guardians],
             (24, 22, 18, 36),
             (1, 2),
         ),
@@ -284,7 +285,7 @@ def _class_pages(report: Report) -> dict[str, Section]:
     classes: dict[str, list[list[str]]] = {}
     for a in report.students:
         classes.setdefault(a.division or "sans classe", []).append(
-            [a.lastname, a.firstname, a.username, a.password, ", ".join(a.groups)]
+            [a.lastname, a.firstname, a.username, a.password_shown, ", ".join(a.groups)]
         )
     return {
         name: Section(

@@ -61,7 +61,7 @@ def _rows(report: Report) -> Iterator[tuple[str, ...]]:
         for a in report.of_population(population):
             yield _row({
                 "type": "Compte créé", "profil": label, "nom": a.lastname,
-                "prénom": a.firstname, "identifiant": a.username, "mot de passe": a.password,
+                "prénom": a.firstname, "identifiant": a.username, "mot de passe": a.password_shown,
                 "classe": a.division or "", "groupes": ", ".join(a.groups),
                 "disciplines": ", ".join(a.disciplines),
                 "classes enseignées": ", ".join(a.classes), "élèves": a.children_text,
@@ -103,7 +103,7 @@ def _account_text(a: AccountLine) -> str:
     parts = [
         f"{a.lastname} {a.firstname}",
         f"identifiant : {a.username}",
-        f"mot de passe initial : {a.password}",
+        a.password_shown if a.taken_over else f"mot de passe initial : {a.password}",
     ]
     if a.division:
         parts.append(f"classe : {a.division}")

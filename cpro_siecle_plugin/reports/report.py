@@ -35,6 +35,10 @@ __all__ = [
 ]
 
 
+#: Shown instead of a password for an account taken over on the host: it keeps its own.
+TAKEN_OVER = "compte existant repris : mot de passe inchangé"
+
+
 class Known(NamedTuple):
     """A person the ledger already knows, as the report names them."""
 
@@ -57,6 +61,12 @@ class Outcome(Protocol):
     @property
     def failed(self) -> Mapping[str, str]: ...
 
+    @property
+    def logins(self) -> Mapping[str, str]: ...
+
+    @property
+    def taken_over(self) -> Collection[str]: ...
+
 
 @dataclass(frozen=True)
 class CohortLine:
@@ -73,7 +83,9 @@ class AccountLine:
     """A new account with its initial password.
 
     ``students`` (guardians) are display strings, « NOM Prénom (login) »; ``student_classes``
-    gives each one's class (``""`` when unknown), in the same order.
+    gives each one's class (``""`` when unknown), in the same order. ``taken_over``: an
+    account that already existed on the host, adopted with its own login; it has no initial
+    password (``password`` is empty): renderers print :attr:`password_shown`.
     """
 
     key: str
@@ -89,6 +101,12 @@ class AccountLine:
     classes: tuple[str, ...] = ()
     students: tuple[str, ...] = ()
     student_classes: tuple[str, ...] = ()
+    taken_over: bool = False
+
+    @property
+    def password_shown(self) -> str:
+        """The initial password, or « compte existant repris » for an account taken over."""
+        return TAKEN_OVER if self.taken_over else self.password
 
     @property
     def children(self) -> tuple[tuple[str, str], ...]:
@@ -193,14 +211,19 @@ def _who(key: str, names: Mapping[str, Known]) -> str:
     return f"n° {_national_id(key)}"
 
 
-def _account(action: CreateUser, names: Mapping[str, Known]) -> AccountLine:
+def _account(action: CreateUser, names: Mapping[str, Known],
+             outcome: Outcome | None) -> AccountLine:
+    """The report's line of a create; adopted accounts with the login they have on the host,
+    and without a password when taken over."""
+    taken_over = outcome is not None and action.key in outcome.taken_over
     return AccountLine(
         key=action.person_key,
         population=action.population,
         lastname=action.lastname,
         firstname=action.firstname,
-        username=action.username,
-        password=action.password,
+        username=outcome.logins.get(action.key, action.username) if outcome else action.username,
+        password="" if taken_over else action.password,
+        taken_over=taken_over,
         email=action.email,
         division=action.division,
         groups=action.groups,
@@ -295,7 +318,7 @@ def build_report(
             cohorts.append(CohortLine(action.cohort_key, action.idnumber, action.name,
                                       action.description))
         elif isinstance(action, CreateUser):
-            accounts.append(_account(action, names))
+            accounts.append(_account(action, names, outcome))
         elif (change := _change(action, plan, names)) is not None:
             changes.append(change)
     listed = {line.action_key for line in failures}

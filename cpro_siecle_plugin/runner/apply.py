@@ -60,11 +60,17 @@ NO_COHORT = "cohorte absente de la plateforme (sa création a-t-elle échoué ?)
 
 @dataclass(frozen=True)
 class Done:
-    """An action the host carried out; ``host_id`` and ``username`` for creates."""
+    """An action the host carried out; ``host_id`` and ``username`` for creates.
+
+    ``taken_over``: a create the host refused because an account of ours (our idnumber) it
+    did not get from us holds the login (ledger lost, made by hand): that account is adopted
+    as it is, with its own login and a password nobody here knows.
+    """
 
     action: Action
     host_id: int | None = None
     username: str | None = None
+    taken_over: bool = False
 
 
 class Journal(Protocol):
@@ -98,10 +104,15 @@ class ApplyOutcome:
 
     ``complete`` is false when the host failed mid-way (``error`` says why): applying the
     same plan again resumes. ``run_id`` is set by the service once the run is recorded.
+    ``logins``: create key → login on the host, for accounts adopted under another login
+    than planned; ``taken_over``: keys of creates that adopted an existing account (see
+    :class:`Done`).
     """
 
     done_keys: set[str] = field(default_factory=set)
     failed: dict[str, str] = field(default_factory=dict)
+    logins: dict[str, str] = field(default_factory=dict)
+    taken_over: set[str] = field(default_factory=set)
     calls: dict[str, int] = field(default_factory=dict)
     #: Seconds spent per action kind (host requests and journal), for logs and benchmarks.
     timings: dict[str, float] = field(default_factory=dict)
@@ -185,6 +196,11 @@ def _run_batch(
         return False
     journal.record(checksum, done, failed, today=today)
     outcome.done_keys.update(d.action.key for d in done)
+    for d in done:
+        if d.username and d.username != getattr(d.action, "username", d.username):
+            outcome.logins[d.action.key] = d.username
+        if d.taken_over:
+            outcome.taken_over.add(d.action.key)
     outcome.failed.update(failed)
     for d in done:
         outcome.failed.pop(d.action.key, None)
@@ -215,14 +231,15 @@ def _create_users(fresh: Collection[str]) -> Executor:
                for a in actions if a.idnumber not in found]
         result = host.create_users(new) if new else BatchResult()
         refused = [a for a in actions if a.idnumber in result.failed and a.key in fresh]
-        found.update(_adopt(host, refused))  # the username is held: ours if the idnumber is
-        done = [Done(a, found[a.idnumber].id, found[a.idnumber].username) for a in actions
-                if a.idnumber in found]
+        taken = _adopt(host, refused)  # the username is held: ours if the idnumber is
+        found.update(taken)
+        done = [Done(a, found[a.idnumber].id, found[a.idnumber].username,
+                     taken_over=a.idnumber in taken) for a in actions if a.idnumber in found]
         done += [Done(a, result.ok[a.idnumber], a.username) for a in actions
                  if a.idnumber in result.ok and a.idnumber not in found]
-        taken = {d.action.key for d in done}
+        made = {d.action.key for d in done}
         failed = {a.key: result.failed.get(a.idnumber, "création non confirmée par la plateforme")
-                  for a in actions if a.key not in taken}
+                  for a in actions if a.key not in made}
         return done, failed
 
     return run

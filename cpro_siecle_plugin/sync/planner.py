@@ -32,7 +32,8 @@ from .plan import (
     UnlinkGuardian,
     sort_actions,
 )
-from .retention import add_months, is_expired
+from .retention import add_months as add_months  # re-exported: pages compute dates with it
+from .retention import is_expired
 from .safety import assess, expected_leavers, is_year_change
 from .state import KnownPerson, LedgerState, Population, cohort_key, host_idnumber
 

@@ -199,6 +199,9 @@ def test_username_taken_by_a_hand_made_account_gets_a_suffix_or_is_adopted(
     users = site(school.lab, "0691234X")["users"]
     assert users[stranger.idnumber]["username"] == stranger.username + "2"
     assert users[ours.idnumber]["username"] == ours.username  # adopted, not duplicated
+    taken = next(a for a in school.service.report(outcome.run_id).accounts  # type: ignore[arg-type]
+                 if a.key == ours.person_key)
+    assert taken.taken_over and not taken.password  # its own password, not the plan's
     assert len(school.lab.rows("select id from mdl_user where deleted = 0 and "
                                "username = :u", u=stranger.username)) == 1
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sync_factories as f
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cpro_siecle_plugin.domain import Snapshot
@@ -24,9 +24,11 @@ LAST = st.sampled_from(["MARTIN", "N'DIAYE", "LE GOFF", "DURAND"])
 def schools(draw: st.DrawFn) -> Snapshot:
     """Any subset of the three files, with homonyms, classes, groups and guardians."""
     ids = draw(st.lists(st.integers(1, 12), unique=True, max_size=10))
+    # An INE shared by several ELEVE_IDs: a pupil known under another ELEVE_ID.
     kids = [f.student(str(i), draw(FIRST), draw(LAST), draw(st.sampled_from(("2A", "2B", None))),
                       *draw(st.lists(st.just("G1"), max_size=1)),
-                      left=draw(st.sampled_from((None, date(2025, 9, 1)))))
+                      left=draw(st.sampled_from((None, date(2025, 9, 1)))),
+                      ine=draw(st.sampled_from((f"INE{i}", "I1", "I2"))))
             for i in ids]
     teachers = [f.staff(str(i), draw(FIRST), draw(LAST),
                         *draw(st.lists(st.sampled_from(("2A", "2B", "G1")), unique=True)))
@@ -48,8 +50,16 @@ def _import(ledger: Ledger, host: MemoryHost, snap: Snapshot, today: date) -> No
     assert apply_plan(plan, host, ledger.journal(plan_id), batch_size=3).ok
 
 
+#: Seen failing before returners after the retention period were recreated in one import:
+#: a pupil gone 417 days then back had the old account deleted and no new one.
+BACK_AFTER_RETENTION = [f.snapshot(students=[f.student("1"), f.student("2", "Zoé", "BLANC")]),
+                        f.snapshot(students=[f.student("2", "Zoé", "BLANC")]),
+                        f.snapshot(students=[f.student("1"), f.student("2", "Zoé", "BLANC")])]
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(imports=st.lists(schools(), min_size=1, max_size=3), days=st.integers(0, 500))
+@example(imports=BACK_AFTER_RETENTION, days=417)
 def test_ledger_and_host_agree_after_any_import_sequence(
     imports: list[Snapshot], days: int
 ) -> None:

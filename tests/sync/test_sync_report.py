@@ -53,6 +53,8 @@ class Outcome:
 
     done_keys: set[str] = field(default_factory=set)
     failed: dict[str, str] = field(default_factory=dict)
+    logins: dict[str, str] = field(default_factory=dict)
+    taken_over: set[str] = field(default_factory=set)
 
 
 def test_report_lists_new_accounts_with_logins_and_passwords() -> None:
