@@ -113,3 +113,31 @@ def test_preview_taken_while_an_import_runs_is_refused_after_it(
     mid_run = taken[0]
     with pytest.raises(ChecksumMismatchError, match="Relancez l'analyse et l'aperçu"):
         service.apply(mid_run.plan_id, mid_run.checksum, "admin")  # type: ignore[attr-defined]
+
+
+RESPONSABLES = SAMPLES / "ResponsablesAvecAdresses.xml"
+
+
+def test_responsables_alone_after_a_new_eleve_id_keeps_the_guardians(
+    tmp_path: Path, ledger: Ledger, host: MemoryHost
+) -> None:
+    """SIECLE renumbers a pupil (ELEVE_ID 1001 → 9001, same INE): the Eleves import keeps the
+    account and the ledger learns the new id; the Responsables file imported alone with it
+    leaves both legal guardians active and linked."""
+    _apply(_service(ledger, host), STS, ELEVES, RESPONSABLES)
+    guardians = {g for g, s in ledger.load_state("0691234X").links
+                 if s == "0691234X:eleve:1001"}
+    assert len(guardians) == 2
+    (tmp_path / "e").mkdir()
+    (tmp_path / "r").mkdir()
+    eleves = _rewritten(tmp_path / "e", ELEVES, 'ELEVE_ID="1001"', 'ELEVE_ID="9001"', count=0)
+    service = _service(ledger, host)
+    assert service.plan([InputFile(eleves, eleves.name)]).counts() == {"renumber_student": 1}
+    _apply(service, eleves)
+    resp = _rewritten(tmp_path / "r", RESPONSABLES, "<ELEVE_ID>1001</ELEVE_ID>",
+                      "<ELEVE_ID>9001</ELEVE_ID>", count=0)
+    plan = service.plan([InputFile(resp, resp.name)])
+    assert plan.is_empty, plan.counts()
+    state = ledger.load_state("0691234X")
+    assert all(state.people[g].active for g in guardians)
+    assert {g for g, s in state.links if s == "0691234X:eleve:1001"} == guardians

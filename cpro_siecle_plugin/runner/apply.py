@@ -352,6 +352,7 @@ EXECUTORS: dict[str, Executor] = {
     "create_user": _create_users(()),  # every create looked up first; apply_plan narrows it
     "reactivate_user": _suspension(False),
     "change_function": lambda batch, host, journal: ([Done(a) for a in batch], {}),
+    "renumber_student": lambda batch, host, journal: ([Done(a) for a in batch], {}),
     "remove_member": _pairs("remove_cohort_members"),
     "add_member": _pairs("add_cohort_members"),
     "unlink_guardian": _pairs("unlink_guardians"),

@@ -27,6 +27,7 @@ from ..sync.plan import (
     LinkGuardian,
     ReactivateUser,
     RemoveMember,
+    RenumberStudent,
     SuspendUser,
     UnlinkGuardian,
 )
@@ -167,6 +168,10 @@ class LedgerJournal:
             assert isinstance(d.action, ChangeFunction)
             s.execute(update(PersonRow).where(PersonRow.key == d.action.person_key)
                       .values(population=d.action.population))
+        for d in by_kind.get(RenumberStudent, []):
+            assert isinstance(d.action, RenumberStudent)
+            s.execute(update(PersonRow).where(PersonRow.key == d.action.person_key)
+                      .values(eleve_id=d.action.eleve_id))
         self._pairs(s, MembershipRow, by_kind.get(RemoveMember, []), add=False)
         self._pairs(s, MembershipRow, by_kind.get(AddMember, []), add=True)
         self._pairs(s, GuardianLinkRow, by_kind.get(UnlinkGuardian, []), add=False)

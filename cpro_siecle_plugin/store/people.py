@@ -23,7 +23,7 @@ def load_state(s: Session, uaj: str) -> LedgerState:
             key=r.key, population=Population(r.population), username=r.username,
             idnumber=r.idnumber, firstname=r.firstname, lastname=r.lastname,
             host_id=r.host_id, active=r.active, suspended=r.suspended,
-            deactivated_on=r.deactivated_on, national_id=r.national_id,
+            deactivated_on=r.deactivated_on, national_id=r.national_id, eleve_id=r.eleve_id,
             cohorts=frozenset(cohorts_of.get(r.key, ())),
         )
         for r in s.execute(select(PersonRow).where(PersonRow.uaj == uaj)).scalars()

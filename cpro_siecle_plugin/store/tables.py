@@ -67,6 +67,7 @@ class PersonRow(Base):
     firstname: Mapped[str] = mapped_column(String(100))
     lastname: Mapped[str] = mapped_column(String(100))
     national_id: Mapped[str | None] = mapped_column(String(40))
+    eleve_id: Mapped[str | None] = mapped_column(String(40))  # renumbered students only
     birth_date: Mapped[date | None] = mapped_column(Date)
     host_id: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

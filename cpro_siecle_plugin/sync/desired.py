@@ -34,6 +34,7 @@ class Wanted:
     birth_date: date | None = None
     email: str | None = None
     national_id: str | None = None
+    eleve_id: str | None = None  # students: the ELEVE_ID of the file
     cohorts: frozenset[str] = frozenset()
     division: str | None = None
     groups: tuple[str, ...] = ()
@@ -135,6 +136,13 @@ def student_keys(
     return out
 
 
+def renumbered_students(state: LedgerState) -> dict[str, str]:
+    """ELEVE_ID → key of the known students the files now name under another ELEVE_ID than
+    their key's: a Responsables file imported alone links its guardians to them."""
+    return {p.eleve_id: p.key for p in sorted(state.people.values(), key=lambda p: p.key)
+            if p.population is Population.STUDENT and p.eleve_id}
+
+
 def _absence(student: Student, today: date) -> str | None:
     if student.has_left(today):
         assert student.leaving_date is not None
@@ -154,6 +162,7 @@ def _student_wanted(uaj: str, key: str, student: Student) -> Wanted:
         birth_date=student.birth_date,
         email=student.email,
         national_id=student.ine,
+        eleve_id=student.eleve_id,
         cohorts=frozenset(cohort_key(uaj, code) for code in codes),
         division=student.division,
         groups=tuple(sorted(set(student.groups))),
@@ -246,10 +255,13 @@ def desired_state(
     warnings = _warnings(people.values(), settings)
     if snapshot.responsables is not None:
         active = _active_student_keys(students, state, snapshot.eleves is not None)
+        keys = keys if snapshot.eleves is not None else renumbered_students(state)
         guardians, links = _guardians(snapshot.uaj, snapshot.responsables, active, keys)
         people.update(guardians)
         if snapshot.eleves is None:
             warnings.extend(_unknown_students_warning(snapshot.uaj, snapshot.responsables, state))
+            warnings.extend(_unmatched_guardians_warning(snapshot.responsables, state, keys,
+                                                         guardians))
     return Desired(
         populations=planned_populations(snapshot, settings),
         people=people,
@@ -276,6 +288,31 @@ def _unknown_students_warning(
         f"Aucun élève n'est encore importé pour les {len(unknown)} élève(s) du fichier des "
         "responsables : leurs responsables n'ont pas de compte. Importez le fichier des élèves "
         "(Eleves), puis de nouveau celui des responsables."
+    ]
+
+
+def _unmatched_guardians_warning(
+    responsables: ResponsablesExport, state: LedgerState, keys: Mapping[str, str],
+    wanted: Mapping[str, Wanted],
+) -> list[str]:
+    """Responsables alone: known guardians about to be deactivated although the file links
+    them to a student, under an ELEVE_ID the ledger does not know (renumbered before the
+    ledger kept new ELEVE_IDs, say): never a silent suspension."""
+    uaj = state.uaj
+    unknown: dict[str, set[str]] = {}
+    for link in responsables.links:
+        student = keys.get(link.eleve_id) or person_key(uaj, Population.STUDENT, link.eleve_id)
+        guardian = person_key(uaj, Population.GUARDIAN, link.personne_id)
+        known = state.people.get(guardian)
+        if (link.is_legal and student not in state.people and guardian not in wanted
+                and known is not None and known.active):
+            unknown.setdefault(guardian, set()).add(link.eleve_id)
+    return [
+        f"{state.people[g].firstname} {state.people[g].lastname} ({state.people[g].username}) "
+        f"est responsable d'un élève d'ELEVE_ID inconnu du registre ({', '.join(sorted(ids))}) "
+        "et va être désactivé. Si cet élève a changé d'ELEVE_ID, importez le fichier des élèves "
+        "(Eleves) avec celui des responsables."
+        for g, ids in sorted(unknown.items())
     ]
 
 

@@ -22,6 +22,7 @@ from .plan import (
     Plan,
     ReactivateUser,
     RemoveMember,
+    RenumberStudent,
     SuspendUser,
     UnlinkGuardian,
 )
@@ -79,6 +80,7 @@ def _handlers(f: _Fold) -> dict[type[Action], Callable[[Action], None]]:
         CreateUser: f.create_user,
         ReactivateUser: reactivate,
         ChangeFunction: lambda a: f.person(a.person_key, population=Population(a.population)),
+        RenumberStudent: lambda a: f.person(a.person_key, eleve_id=a.eleve_id),
         RemoveMember: lambda a: f.member(a.person_key, a.cohort_key, add=False),
         AddMember: lambda a: f.member(a.person_key, a.cohort_key, add=True),
         UnlinkGuardian: lambda a: f.links.discard((a.guardian_key, a.student_key)),

@@ -133,6 +133,23 @@ class ChangeFunction(Action):
 
 
 @dataclass(frozen=True)
+class RenumberStudent(Action):
+    """A known student the Eleves file names under another ELEVE_ID (matched by INE): the
+    ledger records the new one, so a Responsables file imported alone still finds the
+    student. Same account, same key. Ledger only."""
+
+    kind: ClassVar[str] = "renumber_student"
+    order: ClassVar[int] = 36
+    person_key: str
+    username: str
+    eleve_id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.person_key}"
+
+
+@dataclass(frozen=True)
 class RemoveMember(Action):
     """Take a person out of a cohort."""
 
@@ -256,7 +273,8 @@ class DeleteUser(Action):
 ACTION_TYPES: dict[str, type[Action]] = {
     cls.kind: cls
     for cls in (
-        CreateCohort, CreateUser, ReactivateUser, ChangeFunction, RemoveMember, AddMember,
+        CreateCohort, CreateUser, ReactivateUser, ChangeFunction, RenumberStudent, RemoveMember,
+        AddMember,
         UnlinkGuardian, LinkGuardian, DeactivateUser, SuspendUser, DeleteUser,
     )
 }

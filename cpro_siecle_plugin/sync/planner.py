@@ -28,6 +28,7 @@ from .plan import (
     Plan,
     ReactivateUser,
     RemoveMember,
+    RenumberStudent,
     SuspendUser,
     UnlinkGuardian,
     sort_actions,
@@ -35,7 +36,14 @@ from .plan import (
 from .retention import add_months as add_months  # re-exported: pages compute dates with it
 from .retention import is_expired
 from .safety import assess, expected_leavers, is_year_change
-from .state import KnownPerson, LedgerState, Population, cohort_key, host_idnumber
+from .state import (
+    KnownPerson,
+    LedgerState,
+    Population,
+    cohort_key,
+    current_eleve_id,
+    host_idnumber,
+)
 
 _SOURCES = ("sts", "eleves", "responsables")
 
@@ -126,6 +134,14 @@ def _creations(new: Iterable[Wanted], state: LedgerState, settings: Settings,
             students=person.students,
         )
         yield from (AddMember(c, person.key) for c in sorted(person.cohorts))
+        # A student renewed under the key of an older ELEVE_ID keeps that key.
+        yield from _renumbering(person.key, username, person.key.rsplit(":", 1)[-1], person)
+
+
+def _renumbering(key: str, username: str, current: str, wanted: Wanted) -> Iterator[Action]:
+    """The ledger learns a student's new ELEVE_ID (matched by INE), see RenumberStudent."""
+    if wanted.eleve_id is not None and wanted.eleve_id != current:
+        yield RenumberStudent(key, username, wanted.eleve_id)
 
 
 def _memberships(key: str, have: frozenset[str], want: frozenset[str]) -> Iterator[Action]:
@@ -171,6 +187,7 @@ def _staying(known: KnownPerson, wanted: Wanted) -> Iterator[Action]:
     if known.population is not wanted.population:
         yield ChangeFunction(known.key, known.username, known.population.value,
                              wanted.population.value)
+    yield from _renumbering(known.key, known.username, current_eleve_id(known), wanted)
     yield from _memberships(known.key, known.cohorts, wanted.cohorts)
 
 

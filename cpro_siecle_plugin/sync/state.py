@@ -51,6 +51,12 @@ def person_key(uaj: str, population: Population, national_id: str) -> str:
     return f"{uaj}:{space}:{national_id}"
 
 
+def current_eleve_id(known: KnownPerson) -> str:
+    """The ELEVE_ID under which the files name a known student: the renumbered one, else
+    the one its key was made from."""
+    return known.eleve_id or known.key.rsplit(":", 1)[-1]
+
+
 def host_idnumber(key: str) -> str:
     """The ``idnumber`` an account carries on the host: the person key, prefixed."""
     return f"cpro:{key}"
@@ -95,6 +101,8 @@ class KnownPerson:
     suspended: bool = False  # suspended on the host
     deactivated_on: date | None = None
     national_id: str | None = None  # INE for students
+    #: Students: the ELEVE_ID the files now use, when not the one of the key (renumbered).
+    eleve_id: str | None = None
     cohorts: frozenset[str] = frozenset()  # cohort keys the person is a member of
 
 

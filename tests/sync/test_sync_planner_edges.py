@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from sync_factories import (
     TODAY,
     UAJ,
     division,
+    gkey,
     group,
+    guardian,
+    kinds,
+    link,
     plan_and_apply,
     skey,
     snapshot,
@@ -111,3 +116,36 @@ def test_a_returner_after_retention_under_a_new_eleve_id_gets_a_fresh_account() 
     assert state.people[skey("9")].username == "theo.faure" and skey("1") not in state.people
     assert any("RGPD" in w and "theo.faure" in w for w in plan.meta["warnings"])
     assert plan_and_apply(files, state, day)[0].is_empty
+
+
+def _renumbered() -> tuple[object, object]:
+    """Théo and his guardian imported, then Eleves alone names Théo under a new ELEVE_ID."""
+    _, state = plan_and_apply(snapshot(students=[student("1", "Théo", "FAURE", ine="I1")],
+                                       guardians=[guardian("P")], links=[link("1", "P")]))
+    renumbered = snapshot(students=[student("2", "Théo", "FAURE", ine="I1")])
+    plan, state = plan_and_apply(renumbered, state)
+    return plan, state
+
+
+def test_responsables_alone_after_a_new_eleve_id_keeps_the_guardian_linked() -> None:
+    """The ledger learns the new ELEVE_ID (same account); Responsables imported alone with
+    it then finds the student: the guardian stays active and linked, nothing to do."""
+    plan, state = _renumbered()
+    assert kinds(plan) == ["renumber_student"]  # type: ignore[arg-type]
+    assert state.people[skey("1")].eleve_id == "2"  # type: ignore[attr-defined]
+    resp = snapshot(guardians=[guardian("P")], links=[link("2", "P")])
+    plan, state = plan_and_apply(resp, state)  # type: ignore[arg-type]
+    assert plan.is_empty, kinds(plan)
+    assert state.people[gkey("P")].active and state.links == {(gkey("P"), skey("1"))}
+
+
+def test_a_guardian_of_an_unknown_eleve_id_is_not_suspended_silently() -> None:
+    """A ledger that never learnt the new ELEVE_ID (renumbered before it kept them): the
+    guardian is deactivated, and the preview says who and why, in French."""
+    _, state = _renumbered()
+    theo = state.people[skey("1")]  # type: ignore[attr-defined]
+    state = replace(state, people={**state.people, skey("1"): replace(theo, eleve_id=None)})  # type: ignore[type-var, attr-defined]
+    plan, _ = plan_and_apply(snapshot(guardians=[guardian("P")], links=[link("2", "P")]), state)
+    assert kinds(plan) == ["deactivate_user"]
+    assert any("ELEVE_ID inconnu" in w and "(2)" in w and "Eleves" in w
+               for w in plan.meta["warnings"]), plan.meta["warnings"]

@@ -1,0 +1,28 @@
+"""Students renumbered by SIECLE (another ELEVE_ID, same INE): the ledger keeps the new one.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-02 00:10:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("eleve_id", sa.String(length=40), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.drop_column("eleve_id")
