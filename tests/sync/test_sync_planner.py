@@ -32,6 +32,7 @@ from cpro_siecle_plugin.sync.plan import (
     LinkGuardian,
     ReactivateUser,
     RemoveMember,
+    RenumberStudent,
     UnlinkGuardian,
 )
 from cpro_siecle_plugin.sync.planner import add_months, compute_plan
@@ -321,7 +322,8 @@ def test_link_gone_from_file_is_removed_while_both_stay() -> None:
 
 
 def test_student_matched_by_ine_under_a_new_eleve_id() -> None:
-    """An unknown ELEVE_ID with the INE of a known student is that student."""
+    """An unknown ELEVE_ID with the INE of a known student is that student: same account,
+    links kept; only the ledger learns the new ELEVE_ID."""
     _, state = plan_and_apply(full())
     renumbered = replace(STUDENTS[2], eleve_id="2003")
     plan, _ = plan_and_apply(
@@ -331,7 +333,7 @@ def test_student_matched_by_ine_under_a_new_eleve_id() -> None:
         ),
         state,
     )
-    assert plan.is_empty
+    assert plan.actions == (RenumberStudent(skey("1003"), "ines.chevalier", "2003"),)
 
 
 def test_homonyms_get_numbered_logins_in_key_order() -> None:
