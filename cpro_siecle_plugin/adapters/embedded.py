@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Literal
 
-from sqlalchemy import create_engine, delete, select
+from sqlalchemy import Engine, create_engine, delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -67,7 +67,7 @@ class EmbeddedHost(HostAdapter):
         self.batch_size = batch_size
         self.initial_hash = initial_hash
         self.engine = create_engine(url)
-        _Base.metadata.create_all(self.engine)
+        _create_tables(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
     def close(self) -> None:
@@ -290,3 +290,16 @@ class EmbeddedHost(HostAdapter):
 
 def _pk_names(link: type[_Member] | type[_Guardian]) -> tuple[str, str]:
     return ("cohort_id", "user_id") if link is _Member else ("guardian_id", "student_id")
+
+
+def _create_tables(engine: Engine, attempts: int = 3) -> None:
+    """Create the host's tables if missing. Several web workers starting at once on one
+    PostgreSQL database race in ``CREATE TABLE`` (a unique violation on ``pg_type``): the
+    loser tries again and finds the tables the winner made."""
+    for attempt in range(attempts):
+        try:
+            _Base.metadata.create_all(engine)
+            return
+        except SQLAlchemyError:
+            if attempt == attempts - 1:
+                raise

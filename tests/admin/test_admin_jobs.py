@@ -23,6 +23,11 @@ class Outcome:
 def store() -> Iterator[LedgerJobs]:
     ledger = Ledger("sqlite://")
     yield ledger.jobs
+    # An import thread may still be closing its session after writing « done »: let it end
+    # before the in-memory ledger closes under it.
+    for thread in threading.enumerate():
+        if thread.name.startswith("cpro-siecle-import-"):
+            thread.join(10)
     ledger.close()
 
 
