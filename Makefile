@@ -39,7 +39,8 @@ LAB := ../shared/moodle
 test: setup browser fonts services lint
 	@if [ -f $(LAB)/setup.sh ] && [ -z "$$CPRO_SIECLE_TEST_MOODLE_ENV$$CPRO_SIECLE_TEST_MOODLE_URL" ]; then \
 		$(SUDO) bash $(LAB)/setup.sh || exit 1; export CPRO_SIECLE_TEST_MOODLE_REQUIRED=1; fi; \
-	$(VENV)/bin/pytest -n 2 -q
+	$(VENV)/bin/pytest -n 2 -q -m "not deploy" && \
+	$(VENV)/bin/pytest -q -m deploy  # the deployment alone: its servers and workers need the CPU
 
 bench: setup
 	$(PY) -m bench

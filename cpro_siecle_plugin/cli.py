@@ -231,7 +231,7 @@ _FILES = click.argument("files", nargs=-1, required=True,
                         type=click.Path(exists=True, dir_okay=False, path_type=Path))
 _HOST = click.option("--host", "host_name", type=click.Choice(["embedded", "moodle"]),
                      default=None, help="Plateforme cible (par défaut : CPRO_SIECLE_HOST, "
-                     "sinon la plateforme intégrée).")
+                     "sinon la plateforme de démonstration).")
 
 
 def _service(host_name: str | None, today: date) -> Any:

@@ -79,7 +79,7 @@ DONE_LABELS = {
 
 #: French names of the account hosts (``HostAdapter.name``), shown on the pages.
 HOST_LABELS = {
-    "embedded": "plateforme intégrée",
+    "embedded": "plateforme de démonstration",
     "moodle": "Moodle",
 }
 

@@ -155,7 +155,7 @@ class EmbeddedHost(HostAdapter):
                 s.flush()
                 return BatchResult(ok={r.idnumber: r.id for r in rows})
         except SQLAlchemyError as exc:
-            raise HostUnavailableError(f"Base de comptes intégrée inaccessible : {exc}") from exc
+            raise HostUnavailableError(f"Base de comptes de la démonstration inaccessible : {exc}") from exc
 
     def set_suspended(self, user_ids: Sequence[int], suspended: bool) -> BatchResult:
         result = BatchResult()
@@ -282,10 +282,10 @@ class EmbeddedHost(HostAdapter):
             with self._session() as s:
                 s.execute(select(_User.id).limit(1))
         except SQLAlchemyError as exc:
-            message = f"Base de comptes intégrée inaccessible : {exc.__class__.__name__}."
+            message = f"Base de comptes de la démonstration inaccessible : {exc.__class__.__name__}."
             return Preflight(self.name, (PreflightCheck("joignable", False, message),))
         return Preflight(self.name, (PreflightCheck(
-            "joignable", True, "Plateforme intégrée prête (comptes en base locale)."),))
+            "joignable", True, "Plateforme de démonstration prête (comptes en base locale)."),))
 
 
 def _pk_names(link: type[_Member] | type[_Guardian]) -> tuple[str, str]:

@@ -81,11 +81,11 @@ def test_home_page_tries_a_platform_account(demo: Flask) -> None:
 
 
 def test_demo_home_names_the_host_in_french(demo: Flask) -> None:
-    """The home page says « plateforme intégrée », not the adapter's code name « embedded »."""
+    """The home page says « plateforme de démonstration », not the adapter's code name « embedded »."""
     client = demo.test_client()
     _login(client, "direction", "m0t-de-passe")
     home = client.get("/admin/").get_data(as_text=True)
-    assert "Comptes créés sur : plateforme intégrée." in home
+    assert "Comptes créés sur : plateforme de démonstration." in home
     assert "embedded" not in home
 
 

@@ -108,7 +108,7 @@ def test_preview_names_the_host_in_french(make_app, ui, tmp_path) -> None:
     client.environ_base["HTTP_X_TEST_ADMIN"] = "oui"
     page = ui.upload(client, ui.STS_URL, {"sts": ui.STS}).get_data(as_text=True)
     html = unescape(page)
-    assert "Vérification de la plateforme (plateforme intégrée)" in html
+    assert "Vérification de la plateforme (plateforme de démonstration)" in html
     assert "(embedded)" not in html
 
 
