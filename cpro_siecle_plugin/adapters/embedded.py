@@ -155,7 +155,7 @@ class EmbeddedHost(HostAdapter):
                 s.flush()
                 return BatchResult(ok={r.idnumber: r.id for r in rows})
         except SQLAlchemyError as exc:
-            raise HostUnavailableError(f"Base de comptes de la démonstration inaccessible : {exc}") from exc
+            raise HostUnavailableError(f"Comptes de démonstration inaccessibles : {exc}") from exc
 
     def set_suspended(self, user_ids: Sequence[int], suspended: bool) -> BatchResult:
         result = BatchResult()
@@ -282,7 +282,7 @@ class EmbeddedHost(HostAdapter):
             with self._session() as s:
                 s.execute(select(_User.id).limit(1))
         except SQLAlchemyError as exc:
-            message = f"Base de comptes de la démonstration inaccessible : {exc.__class__.__name__}."
+            message = f"Comptes de démonstration inaccessibles : {exc.__class__.__name__}."
             return Preflight(self.name, (PreflightCheck("joignable", False, message),))
         return Preflight(self.name, (PreflightCheck(
             "joignable", True, "Plateforme de démonstration prête (comptes en base locale)."),))

@@ -81,7 +81,7 @@ def test_home_page_tries_a_platform_account(demo: Flask) -> None:
 
 
 def test_demo_home_names_the_host_in_french(demo: Flask) -> None:
-    """The home page says « plateforme de démonstration », not the adapter's code name « embedded »."""
+    """The home page names the host in French, not by its code name « embedded »."""
     client = demo.test_client()
     _login(client, "direction", "m0t-de-passe")
     home = client.get("/admin/").get_data(as_text=True)
