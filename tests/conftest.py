@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 #: The live-Moodle lab tests: fixture ``moodle_lab``, grouping and summary (tests/lab).
 pytest_plugins = ["tests.lab.plugin"]
@@ -54,3 +55,14 @@ def ledger_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return "sqlite://"
     return str(request.getfixturevalue("pg_cluster").new_database())
+
+
+# ---------------------------------------------------------------- CLI (service and mistakes)
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A CLI whose ledger and embedded host live in ``tmp_path``."""
+    monkeypatch.setenv("CPRO_SIECLE_DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    monkeypatch.setenv("CPRO_SIECLE_EMBEDDED_HOST_URL", f"sqlite:///{tmp_path / 'host.sqlite3'}")
+    monkeypatch.setenv("CPRO_SIECLE_SECRET", "test")
+    monkeypatch.delenv("CPRO_SIECLE_HOST", raising=False)
+    return CliRunner()

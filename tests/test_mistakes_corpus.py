@@ -122,16 +122,6 @@ def test_a_confirmed_mistake_goes_through(mistake: Mistake, service: SiecleServi
         assert kept and kept[0].severity == "warning" and "(confirmé)" in kept[0].message
 
 
-@pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    """A CLI whose ledger and embedded host live in ``tmp_path``."""
-    monkeypatch.setenv("CPRO_SIECLE_DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
-    monkeypatch.setenv("CPRO_SIECLE_EMBEDDED_HOST_URL", f"sqlite:///{tmp_path / 'host.sqlite3'}")
-    monkeypatch.setenv("CPRO_SIECLE_SECRET", "test")
-    monkeypatch.delenv("CPRO_SIECLE_HOST", raising=False)
-    return CliRunner()
-
-
 def test_cli_asks_for_the_new_school_flag_then_accepts_it(runner: CliRunner) -> None:
     """Another school's STS: refused, naming ``--nouvel-etablissement``; accepted with it."""
     day = ["--today", "2025-09-15"]

@@ -19,16 +19,6 @@ RESP = str(SAMPLES / "ResponsablesAvecAdresses.xml")
 DAY = ["--today", "2025-09-15"]
 
 
-@pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    """A runner whose ledger and embedded host live in ``tmp_path``."""
-    monkeypatch.setenv("CPRO_SIECLE_DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
-    monkeypatch.setenv("CPRO_SIECLE_EMBEDDED_HOST_URL", f"sqlite:///{tmp_path / 'host.sqlite3'}")
-    monkeypatch.setenv("CPRO_SIECLE_SECRET", "test")
-    monkeypatch.delenv("CPRO_SIECLE_HOST", raising=False)
-    return CliRunner()
-
-
 def test_plan_is_a_dry_run_in_french(runner: CliRunner) -> None:
     """``plan`` prints the counts and changes nothing: planning again gives the same."""
     first = runner.invoke(main, ["plan", STS, *DAY])
