@@ -30,7 +30,7 @@ from .store.report_data import report_from_data, report_to_data
 from .sync.credentials import initial_password, random_password
 from .sync.desired import desired_state
 from .sync.plan import CreateUser, Plan
-from .sync.planner import compute_plan
+from .sync.planner import compute_plan, planned_login_stems
 from .sync.safety import enforce
 from .sync.state import LedgerState, Population, cohort_code
 from .tableur import analyse_inputs, source_problem
@@ -104,8 +104,8 @@ def school_history(
     """What ``ledger`` knows of school ``uaj``, as the analysis's plain facts (the other
     schools named only when ``scope`` allows them: nothing of another school leaks)."""
     school = ledger.school(uaj)
-    others = tuple(s.uaj for s in ledger.schools()
-                   if s.uaj != uaj and (scope is None or scope.allows(s.uaj)))
+    others = tuple(u for u in ledger.school_uajs()
+                   if u != uaj and (scope is None or scope.allows(u)))
     if school is None:
         return SchoolHistory(False, others=others)
     last = {kind: LastImport(e.get("year"), _moment(e.get("exported_at")))
@@ -201,7 +201,10 @@ class SiecleService:
         snapshot = analysis.snapshot
         assert snapshot is not None
         version = self.ledger.state_version(snapshot.uaj)  # read before the state it guards
-        state = self.ledger.load_state(snapshot.uaj)
+        state = self.ledger.load_state(snapshot.uaj, every_login=False)
+        stems = planned_login_stems(snapshot, state, self.today, self.settings)
+        state = replace(state, taken_usernames=state.taken_usernames
+                        | self.ledger.taken_logins(stems))  # others' logins the plan may meet
         return analysis, snapshot, state, version, self._plan(snapshot, state)
 
     def _plan(self, snapshot: Snapshot, state: LedgerState) -> Plan:
@@ -329,7 +332,7 @@ class SiecleService:
 
     def _ids_hold(self, uaj: str, sample: int = 20) -> bool:
         """A ledger of before host identity: do some of its ids name our accounts here?"""
-        known = [p for p in self.ledger.load_state(uaj).people.values()
+        known = [p for p in self.ledger.load_state(uaj, every_login=False).people.values()
                  if p.host_id is not None and p.active][:sample]
         found = {u.idnumber: u.id for u in self.host.find_users(
             "idnumber", [p.idnumber for p in known])}
@@ -346,7 +349,7 @@ class SiecleService:
         :returns: counts ``people_found``, ``people_missing``, ``cohorts_found``,
             ``cohorts_missing``.
         """
-        state = self.ledger.load_state(uaj)
+        state = self.ledger.load_state(uaj, every_login=False)
         users = {u.idnumber: u for u in self.host.find_users(
             "idnumber", [p.idnumber for p in state.people.values()])}
         people = {k: ((u.id, u.suspended) if (u := users.get(p.idnumber)) else None)
@@ -410,7 +413,7 @@ class SiecleService:
                     "population": p.population, "active": p.active, "suspended": p.suspended,
                     "division": _division(p.cohorts, kinds), "children": []}
             for p in people}
-        children = self.ledger.guardian_children(uaj)
+        children = self.ledger.guardian_children(uaj, uajs=uajs)
         order = {key: index for index, key in enumerate(lines)}
         out: dict[str, Any] = {"staff": [], "guardians": [], "students": {}}
         for line in lines.values():

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import defer, sessionmaker
 
 from ..adapters.base import HostIdentity
 from ..errors import ChecksumMismatchError, PlanError
@@ -81,10 +81,20 @@ class Ledger:
 
     # -- state ------------------------------------------------------------------------------
 
-    def load_state(self, uaj: str) -> LedgerState:
-        """What the ledger knows of ``uaj``, for the planner (a handful of queries)."""
+    def load_state(self, uaj: str, *, every_login: bool = True) -> LedgerState:
+        """What the ledger knows of ``uaj``, for the planner (a handful of queries).
+
+        :param every_login: ``taken_usernames`` holds every login of the platform; when
+            false, only the school's own: add the logins the plan may meet with
+            :meth:`taken_logins` (what previews do, whatever the size of the platform).
+        """
         with self.sessions() as s:
-            return _people.load_state(s, uaj)
+            return _people.load_state(s, uaj, every_login)
+
+    def taken_logins(self, stems: Iterable[str]) -> frozenset[str]:
+        """Logins of every school sharing one of ``stems`` (``sync.credentials.login_stem``)."""
+        with self.sessions() as s:
+            return _people.taken_logins(s, stems)
 
     def school(self, uaj: str) -> SchoolRecord | None:
         """The school's record, or ``None`` if never imported."""
@@ -110,6 +120,11 @@ class Ledger:
                 s.add(SchoolRow(uaj=uaj, has_sts_import=False, version=0, source=source))
             else:
                 school.source = source
+
+    def school_uajs(self) -> list[str]:
+        """The UAJ of every school of the ledger, sorted (one query)."""
+        with self.sessions() as s:
+            return list(s.scalars(select(SchoolRow.uaj).order_by(SchoolRow.uaj)))
 
     def schools(self) -> list[SchoolRecord]:
         """Every school of the ledger, by UAJ."""
@@ -140,10 +155,12 @@ class Ledger:
         with self.sessions() as s:
             return _people.people_records(s, uaj, uajs)
 
-    def guardian_children(self, uaj: str | None = None) -> dict[str, list[str]]:
-        """Guardian key → their students' keys (every school if ``None``)."""
+    def guardian_children(
+        self, uaj: str | None = None, *, uajs: Collection[str] | None = None
+    ) -> dict[str, list[str]]:
+        """Guardian key → their students' keys (every school, or of ``uajs``, if ``None``)."""
         with self.sessions() as s:
-            return _people.guardian_children(s, uaj)
+            return _people.guardian_children(s, uaj, uajs)
 
     # -- plans ------------------------------------------------------------------------------
 
@@ -278,14 +295,16 @@ class Ledger:
     def history(
         self, uaj: str | None = None, limit: int = 100, *, uajs: Collection[str] | None = None
     ) -> list[RunRecord]:
-        """Latest runs first, for one school, those of ``uajs``, or all."""
-        query = select(RunRow).order_by(RunRow.id.desc()).limit(limit)
+        """Latest runs first, for one school, those of ``uajs``, or all; without their
+        reports (:meth:`run` gives one with it)."""
+        query = (select(RunRow).options(defer(RunRow.report)).order_by(RunRow.id.desc())
+                 .limit(limit))
         if uaj is not None:
             query = query.where(RunRow.uaj == uaj)
         if uajs is not None:
             query = query.where(RunRow.uaj.in_(sorted(uajs)))
         with self.sessions() as s:
-            return [run_record(r) for r in s.scalars(query)]
+            return [run_record(r, with_report=False) for r in s.scalars(query)]
 
     def run(self, run_id: int) -> RunRecord:
         """One run. :raises PlanError: unknown id."""
