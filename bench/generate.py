@@ -86,8 +86,12 @@ def _esc(text: str) -> str:
 
 
 def _people(n: int, seed: int, per_division: int, no_division: int, move: float,
-            leavers: float) -> list[dict]:
-    """Every student of the population, derived from the index and the seed."""
+            leavers: float, promote_before: int = 0) -> list[dict]:
+    """Every student of the population, derived from the index and the seed.
+
+    :param promote_before: students of index below it are one school year on: up one level
+        (2NDE3 → 1ERE3), TLE students ``graduated``; later ones are newcomers in 2NDE.
+    """
     pick = random.Random(seed)
     unplaced = set(pick.sample(range(n), min(no_division, n)))
     moved = set(pick.sample(range(n), round(move * n)))
@@ -95,6 +99,9 @@ def _people(n: int, seed: int, per_division: int, no_division: int, move: float,
     for i in range(n):
         rng = random.Random(seed * 1_000_003 + i)
         div = i // per_division + (3 if i in moved else 0)
+        graduated = bool(promote_before) and i < promote_before and div % 3 == 2
+        if promote_before:
+            div = div + 1 if i < promote_before else 3 * ((i - promote_before) // per_division)
         esp, ap = _groups(div)
         sibling = i > 0 and rng.random() < 0.12
         last = people[i - 1]["last"] if sibling else rng.choice(LAST_NAMES)
@@ -107,6 +114,7 @@ def _people(n: int, seed: int, per_division: int, no_division: int, move: float,
             "groups": [] if i in unplaced else
             [g for g, p in ((esp, 0.5), (ap, 0.3)) if rng.random() < p],
             "head": people[i - 1]["head"] if sibling else i, "r": rng.random(),
+            "graduated": graduated,
         })
     return people
 
@@ -258,6 +266,7 @@ def generate_school(
     no_division: int = 3, leavers: float = 0.01, drop_students: float = 0.0,
     extra_students: int = 0, move_students: float = 0.0, keep_dropped_links: bool = False,
     niveau_responsabilite: bool = False, encoding: str = "ISO-8859-15", bom: bool = False,
+    promote: bool = False,
 ) -> dict[str, Path]:
     """Write the three exports of a synthetic school into ``out_dir``.
 
@@ -272,14 +281,17 @@ def generate_school(
     :param niveau_responsabilite: write the post-2018 link shape instead of ``RESP_LEGAL``.
     :param encoding: declared and used encoding (``ISO-8859-15``, ``ISO-8859-1``, ``UTF-8``).
     :param bom: start with a byte order mark (UTF-8 only).
+    :param promote: the next school year of the same school (give ``year`` + 1): every student
+        goes up a level in the class of the same number (2NDE3 → 1ERE3), TLE students have
+        left (graduated), the ``extra_students`` are newcomers in 2NDE classes.
     :returns: ``{"sts": path, "eleves": path, "responsables": path}``.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     everyone = _people(n_students + extra_students, seed, per_division, no_division,
-                       move_students, leavers)
+                       move_students, leavers, n_students if promote else 0)
     dropped = set(random.Random(seed + 1).sample(range(n_students),
                                                  round(drop_students * n_students)))
-    present = [s for s in everyone if s["i"] not in dropped]
+    present = [s for s in everyone if s["i"] not in dropped and not s["graduated"]]
     linked = everyone if keep_dropped_links else present
     ratio = n_guardians / max(n_students, 1)
     return {

@@ -32,6 +32,7 @@ from wtforms import PasswordField, StringField, SubmitField
 
 from .admin.presenters import host_label
 from .admin.security import forbid_framing
+from .admin.views import french_page
 from .domain import ALL_SCHOOLS
 from .extension import SieclePlugin, get_state
 
@@ -165,6 +166,9 @@ class HomeView(AdminIndexView):
 
     def inaccessible_callback(self, name: Any, **kwargs: Any) -> Any:
         return redirect(url_for("demo_login", next=request.path))
+
+    def render(self, template: str, **kwargs: Any) -> str:
+        return french_page(super().render(template, **kwargs))
 
     @expose("/", methods=("GET", "POST"))
     def index(self) -> Any:

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .french import number, plural
+
 
 class SiecleError(Exception):
     """Root of every error raised on purpose by the plugin."""
@@ -109,7 +111,8 @@ class AnalysisError(SiecleError):
         self.problems = tuple(problems)
         errors = [p for p in self.problems if p.is_error]
         lines = "\n".join(f"- {p}" for p in errors)
-        super().__init__(f"Importation impossible : {len(errors)} erreur(s) bloquante(s).\n{lines}")
+        count = plural(len(errors), "erreur bloquante", "erreurs bloquantes")
+        super().__init__(f"Importation impossible : {count}.\n{lines}")
 
 
 class PlanError(SiecleError):
@@ -126,8 +129,8 @@ class SafetyBrakeError(PlanError):
         self.threshold = threshold
         share = 100.0 * count / total if total else 0.0
         super().__init__(
-            f"Frein de sécurité : ce plan désactiverait ou supprimerait {count} compte(s) "
-            f"{population} sur {total} ({share:.0f} %), au-delà du seuil de "
+            f"Frein de sécurité : ce plan désactiverait ou supprimerait {plural(count, 'compte')} "
+            f"sur {number(total)} {population} ({share:.0f} %), au-delà du seuil de "
             f"{100 * threshold:.0f} %. Vérifiez que les fichiers sont complets, ou cochez "
             f"« forcer » si ces départs sont réels."
         )

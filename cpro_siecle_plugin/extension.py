@@ -157,7 +157,13 @@ class SieclePlugin:
         settings = settings_from_mapping(app.config)
         state = self._build_state(settings)
         app.extensions[EXTENSION_KEY] = state
-        templates = Blueprint(EXTENSION_KEY, __name__, template_folder="admin/templates")
+        templates = Blueprint(
+            EXTENSION_KEY,
+            __name__,
+            template_folder="admin/templates",
+            static_folder="admin/static",
+            static_url_path=f"{admin.url}/cpro-siecle/static",
+        )
         app.register_blueprint(templates)
         admin.add_views(*make_views(state))
         harden(app)

@@ -40,12 +40,12 @@ LABELS = {
 
 #: French names of the plan's action kinds, for the preview and the report.
 ACTION_LABELS = {
-    "create_cohort": "Cohortes à créer",
+    "create_cohort": "Classes et groupes à créer",
     "create_user": "Comptes à créer",
     "reactivate_user": "Comptes à réactiver",
     "change_function": "Changements de fonction",
-    "remove_member": "Retraits de cohortes",
-    "add_member": "Ajouts dans des cohortes",
+    "remove_member": "Inscriptions à retirer (classes et groupes)",
+    "add_member": "Inscriptions à ajouter (classes et groupes)",
     "unlink_guardian": "Liens responsable–élève à retirer",
     "link_guardian": "Liens responsable–élève à créer",
     "deactivate_user": "Comptes à désactiver",
@@ -55,12 +55,12 @@ ACTION_LABELS = {
 
 #: Same, once done (history of the imports).
 DONE_LABELS = {
-    "create_cohort": "Cohortes créées",
+    "create_cohort": "Classes et groupes créés",
     "create_user": "Comptes créés",
     "reactivate_user": "Comptes réactivés",
     "change_function": "Changements de fonction",
-    "remove_member": "Retraits de cohortes",
-    "add_member": "Ajouts dans des cohortes",
+    "remove_member": "Inscriptions retirées (classes et groupes)",
+    "add_member": "Inscriptions ajoutées (classes et groupes)",
     "unlink_guardian": "Liens responsable–élève retirés",
     "link_guardian": "Liens responsable–élève créés",
     "deactivate_user": "Comptes désactivés",

@@ -411,7 +411,8 @@ class SiecleService:
             p.key: {"key": p.key, "uaj": p.uaj, "lastname": p.lastname,
                     "firstname": p.firstname, "username": p.username,
                     "population": p.population, "active": p.active, "suspended": p.suspended,
-                    "division": _division(p.cohorts, kinds), "children": []}
+                    "division": _division(p.cohorts, kinds), "children": [],
+                    "deactivated_on": p.deactivated_on}
             for p in people}
         children = self.ledger.guardian_children(uaj, uajs=uajs)
         order = {key: index for index, key in enumerate(lines)}

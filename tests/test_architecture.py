@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "cpro_siecle_plugin"
 
 #: Layers, bottom to top; a module may import only from its own layer or below.
 LAYERS: list[set[str]] = [
-    {"errors", "domain", "config", "collation"},
+    {"errors", "domain", "config", "collation", "french"},
     {"siecle", "tableur", "sync", "adapters"},
     {"reports", "runner"},
     {"store"},
@@ -21,7 +21,8 @@ LAYERS: list[set[str]] = [
 
 #: The functional core (parse, analyse, plan) and the report renderers over its values.
 #: No framework, no network, no database.
-CORE = ("siecle", "tableur", "sync", "reports", "domain", "errors", "config", "collation")
+CORE = ("siecle", "tableur", "sync", "reports", "domain", "errors", "config", "collation",
+        "french")
 FORBIDDEN_IN_CORE = {"flask", "flask_admin", "flask_wtf", "requests", "sqlalchemy", "alembic",
                      "celery", "redis", "werkzeug", "jinja2"}
 #: Test doubles live under tests/, never in the shipped package.

@@ -53,7 +53,7 @@ MISTAKES = [
     Mistake("zero_width_names", "missing_name", "sans prénom"),
     Mistake("colliding_codes", "duplicate_id", "code de classe ou de groupe « 2NDE1 » en double"),
     Mistake("truncated_year_change", "brake", "au-delà du seuil de 60 % (changement d'année "
-            "scolaire : 2025 → 2026", "force"),
+            "scolaire : 2025-2026 → 2026-2027", "force"),
 ]
 
 

@@ -97,8 +97,8 @@ def test_leaver_class_change_and_returner_as_a_user_runs_them(
     assert "FAURÉ Théo (theo.faure) — absent des fichiers ; connexion conservée 12 mois" \
         in left.output
     assert "PARTI Déjà (deja.parti) — sortie le 15/10/2025" in left.output
-    assert "Retraits de cohortes : 3" in left.output and "Ajouts dans des cohortes : 1" \
-        in left.output
+    assert "Inscriptions à retirer (classes et groupes) : 3" in left.output
+    assert "Inscriptions à ajouter (classes et groupes) : 1" in left.output
     back = runner.invoke(main, ["apply", ELEVES, "--today", "2026-03-01"])
     assert back.exit_code == 0, back.output
     assert "Comptes à réactiver : 1" in back.output and "Comptes à créer" not in back.output

@@ -15,14 +15,8 @@ from ..reports.pdf import logins_pdf, report_pdf
 from ..reports.render import french_date
 from ..reports.report import Report
 from .forms import ResetPasswordForm
-from .logins_pages import logins_page, page_of
-from .presenters import (
-    count_rows,
-    function_label,
-    report_sections,
-    row_anchor,
-    unassigned_last,
-)
+from .logins_view import logins_view
+from .presenters import count_rows, function_label, report_sections, row_anchor
 from .security import parse_id
 from .views import PluginView, posted, refuse
 
@@ -96,40 +90,23 @@ class LoginsView(PluginView):
 
     @expose("/")
     def index(self) -> Any:
-        schools, uaj = self._school(request.args.get("etablissement"))
-        logins = self.state.service.logins(uaj, scope=self.state.scope())
-        students = unassigned_last(logins["students"])
-        number = request.args.get("page", "1")
+        settings = self.state.settings
         return self.render(
             "cpro_siecle/logins.html",
-            logins=logins,
-            students=students,
-            page=logins_page(logins, students, int(number) if number.isdigit() else 1),
-            schools=schools,
-            school=uaj,
-            function_label=function_label,
+            view=logins_view(
+                self.state.service.logins(None, scope=self.state.scope()),
+                settings.student_login_months,
+                settings.retention_months,
+            ),
+            form=ResetPasswordForm(formdata=None),
+            login_months=settings.student_login_months,
+            retention_months=settings.retention_months,
             anchor=row_anchor,
         )
 
-    def _school(self, asked: str | None) -> tuple[list[str], str | None]:
-        """The administrator's schools and the one the list shows (``asked``, else the
-        first); ``None`` when the ledger has none of theirs. 404 for another school."""
-        scope = self.state.scope()
-        schools = [u for u in self.state.ledger.school_uajs() if scope.allows(u)]
-        if asked and asked not in schools:
-            refuse(404, msg("school_unknown"))
-        return schools, asked or (schools[0] if schools else None)
-
-    def _row_url(self, uaj: str, key: str) -> str:
-        """Where person ``key``'s row of school ``uaj`` is listed."""
-        logins = self.state.service.logins(uaj, scope=self.state.scope())
-        number = page_of(logins, unassigned_last(logins["students"]), key)
-        return str(self.get_url(".index", etablissement=uaj, page=number)) + "#" + row_anchor(key)
-
     @expose("/eleves.pdf")
     def students_pdf(self) -> Any:
-        uaj = self._school(request.args.get("etablissement"))[1]
-        data = logins_pdf(self.state.service.logins(uaj, scope=self.state.scope())["students"])
+        data = logins_pdf(self.state.service.logins(None, scope=self.state.scope())["students"])
         return _download(data, "application/pdf", "identifiants_eleves.pdf")
 
     @expose("/reinitialiser", methods=("GET", "POST"))
@@ -153,9 +130,7 @@ class LoginsView(PluginView):
             student = person is not None and person.population == "student"
             flash(msg("password_reset" if student else "password_new", name=name,
                       password=password), "success")
-        if person is None:
-            return redirect(self.get_url(".index"))
-        return redirect(self._row_url(person.uaj, key))
+        return redirect(self.get_url(".index") + "#" + row_anchor(key))
 
     def _confirm_reset(self, key: str) -> Any:
         person = self.state.service.login_line(key)
@@ -165,7 +140,7 @@ class LoginsView(PluginView):
         form = ResetPasswordForm(formdata=None, person_key=key)
         return self.render("cpro_siecle/reset_confirm.html", person=person, form=form,
                            function_label=function_label,
-                           back=self._row_url(str(person["uaj"]), key))
+                           back=self.get_url(".index") + "#" + row_anchor(key))
 
 
 def _download(data: bytes, mimetype: str, filename: str) -> Response:

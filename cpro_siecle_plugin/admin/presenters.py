@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from ..collation import class_key
+from ..collation import class_key, person_key
 from ..domain import SOURCE_LABELS
 from ..errors import Problem
 from ..messages import ACTION_LABELS, DONE_LABELS, FUNCTION_LABELS, HOST_LABELS
 from ..reports.pdf import CHANGE_LABELS
-from ..reports.report import Report
-from ..sync.plan import (
-    AddMember,
-    CreateCohort,
-    CreateUser,
-    DeactivateUser,
-    DeleteUser,
-    Plan,
-    ReactivateUser,
-    RemoveMember,
-    SuspendUser,
-)
-from ..sync.state import Population, cohort_code
+from ..reports.report import AccountLine, Report
+from ..sync.state import Population
 
 #: Summary keys of the analysis, with their French labels, in display order.
 SUMMARY_LABELS = {
@@ -117,124 +105,36 @@ def count_rows(counts: dict[str, Any] | None, done: bool = False) -> list[tuple[
     return [(labels.get(k, k), n) for k, n in (counts or {}).items() if n]
 
 
-def _names(plan: Plan, known: dict[str, str] | None) -> dict[str, str]:
-    names = dict(known or {})
-    names.update(
-        {
-            a.person_key: f"{a.lastname} {a.firstname}"
-            for a in plan.of_kind(CreateUser)
-            if isinstance(a, CreateUser)
-        }
-    )
-    return names
-
-
-def _cohort_label(key: str) -> str:
-    code, teachers = cohort_code(key)
-    return f"{code} (enseignants)" if teachers else code
-
-
-def _member_changes(plan: Plan, names: dict[str, str]) -> list[dict[str, Any]]:
-    moves: dict[str, dict[str, list[str]]] = defaultdict(lambda: {"from": [], "to": []})
-    for action in plan.actions:
-        if isinstance(action, RemoveMember):
-            moves[action.person_key]["from"].append(_cohort_label(action.cohort_key))
-        elif isinstance(action, AddMember):
-            moves[action.person_key]["to"].append(_cohort_label(action.cohort_key))
-    created = {a.person_key for a in plan.of_kind(CreateUser) if isinstance(a, CreateUser)}
-    return [
-        {
-            "name": names.get(key, key),
-            "from": ", ".join(m["from"]) or "—",
-            "to": ", ".join(m["to"]) or "—",
-        }
-        for key, m in sorted(moves.items())
-        if key not in created
-    ]
-
-
-def _alpha(text: str) -> str:
-    """Sort key of a name the way a French list is read (accents and case ignored)."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("Œ", "OE").replace("œ", "oe"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def _sorted_rows(rows: list[dict[str, Any]], *fields: str) -> list[dict[str, Any]]:
-    return sorted(rows, key=lambda row: tuple(_alpha(str(row[f])) for f in fields))
-
-
-def _children_classes(guardian: CreateUser, divisions: dict[str, str]) -> str:
-    """The classes of a new guardian's new students, in school order (« 2NDE1, 1ERE2 »)."""
-    codes = {divisions[k] for k in guardian.students if k in divisions}
-    return ", ".join(sorted(codes, key=class_key))
-
-
-def plan_view(plan: Plan, known: dict[str, str] | None = None) -> dict[str, Any]:
-    """Counts per action kind and the tables of the dry-run preview.
-
-    :param known: person key → display name of people the ledger already knows.
-    """
-    names = _names(plan, known)
-    users = [a for a in plan.actions if isinstance(a, CreateUser)]
-    divisions = {a.person_key: a.division for a in users if a.division}
-    gone = [a for a in plan.actions if isinstance(a, DeactivateUser | SuspendUser | DeleteUser)]
+def _account(line: AccountLine) -> dict[str, Any]:
+    """One new account as a row of the page's lists (tuples joined)."""
     return {
-        "empty": plan.is_empty,
-        "counts": count_rows(plan.counts()),
-        "cohorts": [a for a in plan.actions if isinstance(a, CreateCohort)],
-        "created": _sorted_rows(
-            [
-                {
-                    "population": population_label(a.population),
-                    "name": f"{a.lastname} {a.firstname}",
-                    "username": a.username,
-                    "division": (a.division or ", ".join(a.classes)
-                                 or _children_classes(a, divisions)),
-                    "class_order": a.division if a.population == Population.STUDENT.value else "",
-                }
-                for a in users
-            ],
-            "class_order",
-            "name",
-        ),
-        "reactivated": [
-            {
-                "population": population_label(a.population),
-                "username": a.username,
-                "name": names.get(a.person_key, a.username),
-            }
-            for a in plan.actions
-            if isinstance(a, ReactivateUser)
-        ],
-        "gone": _sorted_rows(
-            [
-                {
-                    "what": ACTION_LABELS[a.kind],
-                    "population": population_label(a.population),
-                    "username": a.username,
-                    "name": names.get(a.person_key, a.username),
-                }
-                for a in gone
-            ],
-            "what",
-            "population",
-            "name",
-        ),
-        "moves": _sorted_rows(_member_changes(plan, names), "name"),
-        "warnings": list(plan.meta.get("warnings", []) or []),
-        "brake": dict(plan.meta.get("brake", {}) or {}),
+        "lastname": line.lastname,
+        "firstname": line.firstname,
+        "username": line.username,
+        "password": line.password,
+        "division": line.division or "",
+        "groups": ", ".join(line.groups),
+        "students": line.children_text,
     }
 
 
+def _by_name(lines: Iterable[AccountLine]) -> list[dict[str, Any]]:
+    rows = [_account(line) for line in lines]
+    return sorted(rows, key=lambda r: person_key(r["lastname"], r["firstname"], r["username"]))
+
+
 def report_sections(report: Report) -> dict[str, Any]:
-    """The report's accounts grouped for the page: students by class, changes by kind."""
-    classes: dict[str, list[Any]] = defaultdict(list)
+    """The report's accounts grouped for the page: students by class (natural order, those
+    without a class last), guardians by name, changes by kind."""
+    classes: dict[str, list[AccountLine]] = defaultdict(list)
     for line in report.students:
-        classes[line.division or "sans classe"].append(line)
+        classes[line.division or ""].append(line)
+    order = sorted(classes, key=lambda c: (c == "", class_key(c)))
     return {
-        "classes": sorted(classes.items(), key=lambda item: class_key(item[0])),
+        "classes": [(code, _by_name(classes[code])) for code in order],
+        "guardians": _by_name(report.guardians),
         "changes": [
-            (label, report.of_change(kind))
+            (kind, label, [vars(c) for c in report.of_change(kind)])
             for kind, label in CHANGE_LABELS.items()
             if report.of_change(kind)
         ],

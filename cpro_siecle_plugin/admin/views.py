@@ -6,6 +6,7 @@ hook on every request (403 otherwise), and leaves the work to ``SiecleService``.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request
@@ -14,10 +15,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..domain import ExportKind
 from ..errors import AnalysisError, SchoolForbiddenError, SiecleError
+from ..french import school_year
 from ..messages import CATEGORY, ERROR_TITLES, msg
 from .forms import ImportForm, StsUploadForm, StudentsUploadForm
-from .presenters import host_label, plan_view, problem_rows, summary_rows
+from .presenters import count_rows, host_label, problem_rows, summary_rows
+from .preview_view import known_people, plan_view, preview_csv
 from .security import parse_id
+from .status import last_imports
 from .uploads import saved_uploads
 
 if TYPE_CHECKING:
@@ -55,6 +59,10 @@ class PluginView(BaseView):
         request.max_content_length = self.state.settings.max_upload_bytes
         return super()._handle_view(name, **kwargs)
 
+    def render(self, template: str, **kwargs: Any) -> str:
+        """The page, in French for browsers and screen readers (``<html lang="fr">``)."""
+        return french_page(super().render(template, **kwargs))
+
     @property
     def user(self) -> str:
         """Who the host says is logged in (for the history)."""
@@ -66,6 +74,14 @@ class PluginView(BaseView):
         """
         if not self.state.scope().allows(uaj):
             refuse(404, msg(unknown))
+
+
+def french_page(html: str) -> str:
+    """``html`` with ``lang="fr"`` on its ``<html>`` tag (the host's base template has none)."""
+    return _HTML_TAG.sub(r'<html lang="fr"\1', html, count=1)
+
+
+_HTML_TAG = re.compile(r"<html(?![^>]*\blang=)(\s[^>]*)?(?=>)", re.IGNORECASE)
 
 
 def confirmation_label(code: str) -> str:
@@ -111,6 +127,15 @@ class UploadView(PluginView):
         except SiecleError as exc:
             return self.render(self.template, form=form, error=str(exc)), 422
 
+    def render(self, template: str, **kwargs: Any) -> str:
+        """Upload pages also say what is already imported (last import of each kind)."""
+        if template == self.template:
+            kwargs["last"] = last_imports(
+                self.state.service, self.state.ledger, self.state.local_time,
+                self.state.scope(),
+            )
+        return super().render(template, **kwargs)
+
     def _analyse(self, form: Any) -> Any:
         with saved_uploads(form.uploads(), self.state.settings) as files:
             if not files:
@@ -134,15 +159,18 @@ class UploadView(PluginView):
 
     def _render_preview(self, preview: Any) -> Any:
         form = ImportForm(formdata=None, plan_id=preview.plan_id, checksum=preview.checksum)
-        known = {
-            p.key: f"{p.lastname} {p.firstname}"
-            for p in self.state.ledger.people(str(preview.plan.meta.get("uaj", "")))
-        }
+        meta = preview.plan.meta
+        school = " — ".join(
+            str(part)
+            for part in (meta.get("uaj"), school_year(meta.get("year")))
+            if part
+        )
         return self.render(
             "cpro_siecle/preview.html",
             preview=preview,
             form=form,
-            plan=plan_view(preview.plan, known),
+            school=f"Établissement {school}." if school else "",
+            plan=preview_rows(self.state, preview.plan),
             host_label=host_label(preview.preflight.host),
             summary=summary_rows(preview.analysis.summary),
             problems=problem_rows(preview.analysis.problems),
@@ -163,6 +191,14 @@ class EntryView(PluginView):
     @expose("/")
     def index(self) -> Any:
         return redirect(self.get_url("cpro_siecle_sts.index"))
+
+
+def preview_rows(state: PluginState, plan: Any) -> dict[str, Any]:
+    """The preview's summary and lists, people named as the ledger knows them."""
+    uaj = str(plan.meta.get("uaj", ""))
+    known = known_people(state.ledger.people(uaj), state.ledger.structures(uaj))
+    school = state.ledger.school(uaj)
+    return plan_view(plan, known, school.last_year if school else None)
 
 
 class ImportView(PluginView):
@@ -187,13 +223,44 @@ class ImportView(PluginView):
             return self.render("cpro_siecle/refused.html", error=str(exc)), 409
         return redirect(self.get_url(".progress", job_id=job_id))
 
+    @expose("/apercu/<int:plan_id>.csv")
+    def preview_csv(self, plan_id: int) -> Any:
+        """The previewed plan's people as CSV, for the vie scolaire to check (no password)."""
+        try:
+            plan = self.state.ledger.get_plan(plan_id)
+        except (KeyError, LookupError, SiecleError):
+            refuse(404, msg("plan_unknown"))
+        self.require_school(str(plan.meta.get("uaj", "")), "plan_unknown")
+        data = preview_csv(preview_rows(self.state, plan)).encode("utf-8")
+        return Response(
+            data,
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="apercu_{plan_id}.csv"'},
+        )
+
     @expose("/<job_id>")
     def progress(self, job_id: str) -> Any:
         status = self.state.jobs.status(job_id)
         if status is None or not self.state.scope().allows(status.uaj):
             flash(msg("job_unknown"), "warning")
             return redirect(self.get_url("cpro_siecle_history.index"))
-        return self.render("cpro_siecle/progress.html", job=status.to_data())
+        data = status.to_data()
+        return self.render("cpro_siecle/progress.html", job=data, done=self._done(data))
+
+    def _done(self, status: dict[str, Any]) -> dict[str, Any] | None:
+        """What a finished import did and the step after it (``students`` after STS alone)."""
+        if status["state"] != "done" or status.get("run_id") is None:
+            return None
+        try:
+            run = self.state.service.run(int(status["run_id"]))
+        except (LookupError, SiecleError):
+            return None
+        meta = self.state.ledger.plan_record(run.plan_id).data.get("meta") or {}
+        populations = meta.get("populations") or ()
+        return {
+            "counts": count_rows(run.counts, done=True),
+            "next": "students" if list(populations) == ["sts"] else "logins",
+        }
 
     @expose("/<job_id>/status")
     def status(self, job_id: str) -> Any:

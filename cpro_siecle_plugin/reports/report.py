@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
 from ..collation import class_key, person_key
+from ..french import number, plural, word
 from ..sync.plan import (
     Action,
     CreateCohort,
@@ -312,8 +313,10 @@ def _brake_line(brake: Mapping[str, Any], forced_by: str | None) -> str:
     """The brake's line of the report: the preview's message, or who forced past it."""
     if not (forced_by and brake.get("triggered")):
         return str(brake.get("message", ""))
+    count = int(brake.get("count") or 0)
     return (f"Importation forcée par {forced_by} malgré le frein de sécurité : "
-            f"{brake.get('count')} compte(s) {brake.get('label')} désactivé(s) ou supprimé(s) "
-            f"sur {brake.get('total')}, au-delà du seuil de "
+            f"{plural(count, 'compte')} sur {number(int(brake.get('total') or 0))} "
+            f"{brake.get('label')} {word(count, 'désactivé')} ou {word(count, 'supprimé')}, "
+            "au-delà du seuil de "
             f"{100 * float(brake.get('threshold') or 0):.0f} %.")
 

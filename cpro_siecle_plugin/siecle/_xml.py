@@ -13,6 +13,7 @@ before it (previous siblings of the record and of its ancestors) is deleted.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
@@ -21,6 +22,8 @@ from typing import BinaryIO, TypeAlias
 from lxml import etree
 
 from ..errors import XmlError
+
+log = logging.getLogger(__name__)
 
 #: An element handed out by :func:`iter_elements` (readers use it for type hints only).
 Element: TypeAlias = etree._Element
@@ -99,19 +102,24 @@ def _parser_args() -> dict[str, object]:
 
 
 def _syntax_problem(exc: etree.XMLSyntaxError, cut: bool = False) -> str:
-    """French wording of a libxml2 syntax error; ``cut``: it arose on the last line read."""
+    """French wording of a libxml2 syntax error; ``cut``: it arose on the last line read.
+
+    libxml2's own English detail goes to the log, not to the admin's message.
+    """
     detail = re.sub(r",? line \d+, column \d+$", "", str(exc.msg or exc)).strip()
+    log.info("XML syntax error (line %s): %s", exc.lineno, detail)
     lowered = detail.lower()
     if "document is empty" in lowered or "start tag expected" in lowered:
         return "ce n'est pas un document XML (aucun élément racine lisible)"
     if ("premature end" in lowered or "not found" in lowered and "end" in lowered
             or cut and "extra content" not in lowered and "mismatch" not in lowered):
-        return f"document XML tronqué ou incomplet (fin de fichier inattendue ; détail : {detail})"
+        return ("document XML tronqué ou incomplet (fin de fichier inattendue) : "
+                "exportez-le à nouveau")
     if "encoding" in lowered:
-        return f"encodage déclaré non pris en charge (détail : {detail})"
+        return "encodage déclaré non pris en charge : exportez le fichier à nouveau depuis SIECLE"
     if "entity" in lowered or "doctype" in lowered:
         return FORBIDDEN_DTD
-    return f"document XML mal formé (détail : {detail})"
+    return "document XML mal formé : exportez-le à nouveau sans le modifier"
 
 
 def _parse(
@@ -130,7 +138,8 @@ def _translated(filename: str, guarded: _PrologGuard | None = None) -> Iterator[
         cut = guarded is not None and guarded.cut_at(exc.lineno)
         raise XmlError(filename, _syntax_problem(exc, cut), exc.lineno or None) from None
     except etree.LxmlError as exc:
-        raise XmlError(filename, f"document XML illisible ({exc})") from None
+        log.info("XML error in %s: %s", filename, exc)
+        raise XmlError(filename, "document XML illisible") from None
 
 
 def root_tag(stream: BinaryIO, filename: str) -> str:

@@ -10,6 +10,7 @@ the bytes as they come out of the decompressor, not only on what the headers cla
 
 from __future__ import annotations
 
+import logging
 import zipfile
 import zlib
 from collections.abc import Callable, Collection, Iterator
@@ -23,6 +24,8 @@ from ..domain import ExportKind
 from ..errors import ArchiveError, InputError, WrongSlotError, XmlError
 from ._xml import root_tag
 
+log = logging.getLogger(__name__)
+
 #: Root element → export.
 KIND_BY_ROOT = {
     "STS_EDT": ExportKind.STS,
@@ -33,6 +36,18 @@ _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 #: The ratio is judged once this many bytes came out: tiny members may compress very well.
 _RATIO_FLOOR = 1024 * 1024
 _MB = 1024 * 1024
+
+
+def _damaged(exc: BaseException) -> str:
+    """The French refusal of a damaged zip; the library's English detail goes to the log."""
+    log.info("damaged zip: %s", exc)
+    return "archive zip tronquée ou corrompue : téléchargez-la ou exportez-la à nouveau"
+
+
+def _unreadable(exc: OSError) -> str:
+    """The French refusal of a file the system cannot read; its detail goes to the log."""
+    log.info("unreadable file: %s", exc.strerror or exc)
+    return "fichier illisible : déposez-le à nouveau"
 
 
 @dataclass(frozen=True)
@@ -78,7 +93,7 @@ class _LimitedReader:
         try:
             chunk = self._raw.read(size if size and size > 0 else 64 * 1024)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
-            raise ArchiveError(self._label, f"archive zip tronquée ou corrompue ({exc})") from None
+            raise ArchiveError(self._label, _damaged(exc)) from None
         self.count += len(chunk)
         if self.count > self._settings.zip_max_uncompressed:
             raise ArchiveError(self._label, _too_big(self._settings))
@@ -149,7 +164,7 @@ def _zip(file: InputFile) -> Iterator[zipfile.ZipFile]:
     try:
         archive = zipfile.ZipFile(file.path)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-        raise ArchiveError(file.name, f"archive zip tronquée ou corrompue ({exc})") from None
+        raise ArchiveError(file.name, _damaged(exc)) from None
     with archive:
         yield archive
 
@@ -160,7 +175,7 @@ def _open_document(file: InputFile, member: str | None, settings: Settings) -> I
         try:
             handle = file.path.open("rb")
         except OSError as exc:
-            raise InputError(file.name, f"fichier illisible ({exc.strerror or exc})") from None
+            raise InputError(file.name, _unreadable(exc)) from None
         with handle:
             yield handle
         return
@@ -170,7 +185,7 @@ def _open_document(file: InputFile, member: str | None, settings: Settings) -> I
         try:
             raw = archive.open(info)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
-            raise ArchiveError(label, f"archive zip tronquée ou corrompue ({exc})") from None
+            raise ArchiveError(label, _damaged(exc)) from None
         with raw:
             yield _LimitedReader(raw, label, info.compress_size, settings)  # type: ignore[misc]
 
@@ -241,7 +256,7 @@ def read_sources(
     try:
         zipped = is_zip(file.path)
     except OSError as exc:
-        raise InputError(file.name, f"fichier illisible ({exc.strerror or exc})") from None
+        raise InputError(file.name, _unreadable(exc)) from None
     if zipped:
         with _zip(file) as archive:
             names = [info.filename for info in _xml_members(archive, file.name, settings)]

@@ -28,6 +28,7 @@ from typing import Any
 from ..config import Settings
 from ..domain import Snapshot
 from ..errors import SafetyBrakeError
+from ..french import number, plural, school_year, word
 from .desired import student_keys
 from .levels import final_divisions
 from .plan import Action, DeactivateUser, DeleteUser, Plan
@@ -138,10 +139,11 @@ def _when(snapshot: Snapshot, state: LedgerState, year_change: bool,
           expected: frozenset[str] | None) -> str:
     if not year_change:
         return "en cours d'année scolaire"
-    when = f"changement d'année scolaire : {state.last_year} → {snapshot.year}"
+    when = (f"changement d'année scolaire : {school_year(state.last_year)} → "
+            f"{school_year(snapshot.year)}")
     if expected is not None:
-        when += (f" ; {len(expected)} départ(s) d'élèves attendu(s) : niveaux terminaux et "
-                 "dates de sortie")
+        when += (f" ; {plural(len(expected), 'départ')} d'élèves "
+                 f"{word(len(expected), 'attendu')} : niveaux terminaux et dates de sortie")
     return when
 
 
@@ -192,7 +194,8 @@ def _message(triggered: bool, row: _Row | None, threshold: float, when: str) -> 
     limit = f"{100 * threshold:.0f} %"
     if row is None:
         return f"Frein de sécurité : aucun compte désactivé ni supprimé (seuil de {limit}, {when})."
-    figures = f"{row.count} compte(s) {_label(row)} sur {row.total} ({100 * row.share:.0f} %)"
+    figures = (f"{plural(row.count, 'compte')} sur {number(row.total)} {_label(row)} "
+               f"({100 * row.share:.0f} %)")
     if triggered:
         return (
             f"Frein de sécurité : ce plan désactiverait ou supprimerait {figures}, au-delà du "
@@ -200,7 +203,8 @@ def _message(triggered: bool, row: _Row | None, threshold: float, when: str) -> 
             "si ces départs sont réels."
         )
     return (
-        f"Frein de sécurité : {figures} désactivé(s) ou supprimé(s), sous le seuil de "
+        f"Frein de sécurité : {figures} {word(row.count, 'désactivé')} ou "
+        f"{word(row.count, 'supprimé')}, sous le seuil de "
         f"{limit} ({when})."
     )
 

@@ -14,21 +14,14 @@ from pathlib import Path
 from playwright.sync_api import Page, sync_playwright
 from werkzeug.serving import make_server
 
-from cpro_siecle_plugin.demo import create_app
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))  # the repository: bench/ and the browser tests' helpers
+
+from bench.generate import generate_school  # noqa: E402
+from cpro_siecle_plugin.demo import create_app  # noqa: E402
+from tests.admin.browser import ARGS, CHROMIUM  # noqa: E402
+
 SAMPLES = HERE.parents[1] / ".." / "shared" / "siecle-samples"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--lang=fr-FR",
-]
 
 
 def shot(page: Page, name: str, full: bool = False) -> None:
@@ -47,10 +40,29 @@ def upload(page: Page, url: str, files: dict[str, Path]) -> None:
 
 
 def confirm_and_wait(page: Page) -> None:
-    """Click « Importer les fichiers » and wait for the end of the progress bar."""
+    """Click « Importer les fichiers » and wait for the end of the import (summary shown)."""
     page.click("form.cpro-import #submit")
-    page.wait_for_selector("#cpro-report:not(.d-none)")
+    page.wait_for_selector("#cpro-report:not(.d-none)", timeout=300_000)
     page.wait_for_timeout(800)  # let the bar's CSS transition end before the screenshot
+
+
+def year_change(page: Page, admin: str, folder: Path) -> None:
+    """A small generated school imported for 2025, then the preview of its 2026 pupils."""
+    before = generate_school(folder / "2025", 240, 420, 30, uaj="0699999Z")
+    after = generate_school(folder / "2026", 240, 420, 30, uaj="0699999Z", year=2026,
+                            promote=True, extra_students=80)
+    for files in ({"sts": before["sts"]},
+                  {"eleves": before["eleves"], "responsables": before["responsables"]},
+                  {"sts": after["sts"]}):
+        upload(page, f"{admin}/{'enseignants' if 'sts' in files else 'apprenants'}/", files)
+        confirm_and_wait(page)
+    upload(page, f"{admin}/apprenants/",
+           {"eleves": after["eleves"], "responsables": after["responsables"]})
+    page.click("#cpro-leaving-students details.cpro-group >> nth=0 >> summary")
+    shot(page, "15-changement-d-annee")
+    page.select_option("#cpro-leaving-students-c", "TLE2")
+    page.locator("#cpro-leaving-students").scroll_into_view_if_needed()
+    shot(page, "16-filtre-par-classe")
 
 
 def walkthrough(page: Page, base: str) -> None:
@@ -87,6 +99,7 @@ def walkthrough(page: Page, base: str) -> None:
     )
     shot(page, "10-apercu-apprenants")
     confirm_and_wait(page)
+    shot(page, "10b-fin-de-l-importation")
     page.click("#cpro-report")
     shot(page, "11-rapport-apprenants")
     page.goto(f"{admin}/historique/")
@@ -98,6 +111,8 @@ def walkthrough(page: Page, base: str) -> None:
     page.fill("form.cpro-try #password", "07112009")
     page.click("form.cpro-try #submit")
     shot(page, "14-essai-compte")
+    with tempfile.TemporaryDirectory() as folder:
+        year_change(page, admin, Path(folder))
 
 
 def main() -> int:
@@ -106,7 +121,7 @@ def main() -> int:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+                browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
                 page = browser.new_page(viewport={"width": 1200, "height": 800}, locale="fr-FR")
                 page.set_default_timeout(20_000)
                 walkthrough(page, f"http://127.0.0.1:{server.server_port}")

@@ -1,26 +1,20 @@
-"""A real browser (Debian's headless Chromium, driven by Playwright) through the demo platform."""
+"""A real browser (Debian's headless Chromium, driven by Playwright) through the demo platform.
+
+The whole flow on the sample exports, with axe-core run on every page type it meets (login,
+home, upload, preview, progress, report, history, logins): no serious or critical violation.
+"""
 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+from tests.admin.browser import chromium, serious_violations, served
+
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "siecle-samples"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytestmark = pytest.mark.browser
 
@@ -28,38 +22,32 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def demo_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The demo platform served on a free local port for the duration of a test."""
-    from werkzeug.serving import make_server
-
     from cpro_siecle_plugin.demo import create_app
 
     for key in ("CPRO_SIECLE_DEMO_ADMIN", "CPRO_SIECLE_DEMO_PASSWORD", "CPRO_SIECLE_HOST"):
         monkeypatch.delenv(key, raising=False)
-    app = create_app(instance_path=str(tmp_path / "instance"))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(10)
+    with served(create_app(instance_path=str(tmp_path / "instance"))) as url:
+        yield url
 
 
 @pytest.fixture
 def page(demo_url: str) -> Iterator[object]:
-    """A logged-in browser page on the demo platform."""
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium absent (/usr/bin/chromium) : installez le paquet Debian « chromium »")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    """A logged-in browser page on the demo platform (the login page checked by axe)."""
+    with chromium() as browser:
         tab = browser.new_page()
-        tab.set_default_timeout(20_000)
+        tab.set_default_timeout(30_000)
         tab.goto(f"{demo_url}/login")
+        assert serious_violations(tab) == [], "login"
         tab.fill("#username", "admin")
         tab.fill("#password", "admin")
         tab.click("#submit")
         tab.wait_for_url(re.compile(r".*/admin/$"))
         yield tab
-        browser.close()
+
+
+def _checked(tab, name: str) -> None:
+    assert serious_violations(tab) == [], name
+    assert tab.locator("h1").count() == 1, name
 
 
 def _import(tab, url: str, files: dict[str, Path]) -> None:
@@ -68,14 +56,18 @@ def _import(tab, url: str, files: dict[str, Path]) -> None:
         tab.set_input_files(f"#{field}", str(path))
     tab.click("#submit")
     tab.wait_for_selector("form.cpro-import")
+    _checked(tab, "preview")
     tab.click("form.cpro-import #submit")
     tab.wait_for_selector("#cpro-report:not(.d-none)")
+    _checked(tab, "progress")
     tab.click("#cpro-report")
-    tab.wait_for_selector("h5:has-text('Rapport')")
+    tab.wait_for_selector("h1:has-text('Rapport')")
+    _checked(tab, "report")
 
 
 def test_browser_imports_samples_and_report_shows_a_login(page, demo_url: str) -> None:
     """Log in, import STS then students, and find a created login in the report."""
+    _checked(page, "home")
     base = f"{demo_url}/admin/cpro-siecle"
     _import(page, f"{base}/enseignants/", {"sts": SAMPLES / "sts_emp_0691234X_2025.xml"})
     _import(
@@ -86,12 +78,17 @@ def test_browser_imports_samples_and_report_shows_a_login(page, demo_url: str) -
             "responsables": SAMPLES / "ResponsablesAvecAdresses.zip",
         },
     )
-    logins = page.locator("td.cpro-login").all_inner_texts()
+    logins = [t.strip() for t in page.locator("td.cpro-login").all_text_contents()]
     assert logins and all(re.fullmatch(r"[a-z0-9.\-]+", login) for login in logins)
     _slips_of_one_class(page, demo_url)
     _guardian_reset_is_confirmed(page, base)
     page.goto(f"{base}/historique/")
     assert page.locator("table.cpro-history tbody tr").count() == 2
+    _checked(page, "history")
+    page.goto(f"{base}/identifiants/")
+    _checked(page, "logins")
+    page.goto(f"{demo_url}/admin/")
+    _checked(page, "home with accounts")
 
 
 def _slips_of_one_class(tab, demo_url: str) -> None:

@@ -7,6 +7,8 @@ from html import unescape
 
 import pytest
 
+from cpro_siecle_plugin.collation import class_key
+
 
 @pytest.fixture
 def sts_done(admin_client, app, ui):
@@ -33,7 +35,7 @@ def test_whole_flow_creates_logins_and_reports_them(admin_client, app, ui, sts_d
     assert "louise.bernard" in preview.get_data(as_text=True)
     status = ui.run_import(admin_client, app, preview.get_data(as_text=True))
     html = admin_client.get(f"{ui.HISTORY_URL}{status['run_id']}").get_data(as_text=True)
-    assert '<td class="cpro-login">louise.bernard</td>' in html and "07112009" in html
+    assert 'class="cpro-login">louise.bernard</td>' in html and "07112009" in html
     assert "Classe 1ERE1" in html and "Responsables légaux" in html
     assert app.extensions["cpro_siecle"].host.find_users("username", ["louise.bernard"])
     history = admin_client.get(ui.HISTORY_URL).get_data(as_text=True)
@@ -122,8 +124,12 @@ def test_finished_import_page_no_longer_says_in_progress(admin_client, app, ui) 
     progress_url = ui.confirm(admin_client, preview).headers["Location"]
     app.extensions["cpro_siecle"].jobs.wait(progress_url.rstrip("/").rsplit("/", 1)[-1], 60)
     page = admin_client.get(progress_url).get_data(as_text=True)
-    assert '<h5 id="cpro-title">Importation terminée</h5>' in page
+    assert '<span id="cpro-title">Importation terminée</span>' in page
     assert "Importation en cours" not in page.split("<script")[0]
+    body = unescape(page.split("<script")[0])
+    assert "Ce qui a été fait" in body and "Comptes créés : " in body
+    assert "rapport.csv" in body and "rapport.pdf" in body
+    assert "Étape suivante" in body and "/admin/cpro-siecle/apprenants/" in body
 
 
 def test_report_csv_has_one_byte_order_mark_and_one_charset(admin_client, ui, sts_done) -> None:
@@ -136,11 +142,12 @@ def test_report_csv_has_one_byte_order_mark_and_one_charset(admin_client, ui, st
 
 
 def test_preview_lists_new_students_by_class_then_name(admin_client, ui, sts_done) -> None:
-    """New students appear class by class, alphabetically (not in the file's order)."""
+    """New students appear class by class in school order (2NDE, 1ERE, TLE), then by name."""
     files = {"eleves": ui.ELEVES, "responsables": ui.RESPONSABLES}
     html = ui.upload(admin_client, ui.STUDENTS_URL, files).get_data(as_text=True)
-    order = [html.index(f">{login}<") for login in ("louise.bernard", "jade.boyer", "theo.faure")]
-    assert order == sorted(order)
+    created = html.split('id="cpro-created-students"', 1)[1].split("</details>\n  </details>")[0]
+    classes = re.findall(r'<details class="cpro-group" data-class="([^"]+)"', created)
+    assert classes == sorted(classes, key=class_key) and classes[0].startswith("2NDE")
     assert html.index(">emma.benoit-dupre<") < html.index(">ines.chevalier<")
 
 
@@ -157,3 +164,17 @@ def test_history_shows_times_in_the_schools_time_zone(make_app, ui) -> None:
     html = client.get(ui.HISTORY_URL).get_data(as_text=True)
     local = run.started + timedelta(hours=5, minutes=30)
     assert f"<td>{local.strftime('%d/%m/%Y %H:%M')}</td>" in html
+
+
+def test_upload_pages_say_what_is_already_imported(admin_client, ui, sts_done) -> None:
+    """Each import page names the last import of its files: date, school year, what was done."""
+    def text(url: str) -> str:
+        page = re.sub(r"<[^>]+>", "", admin_client.get(url).get_data(as_text=True))
+        return " ".join(unescape(page).split())
+
+    sts_page = text(ui.STS_URL)
+    assert "Dernière importation des enseignants : le " in sts_page
+    assert "année scolaire 2025-2026" in sts_page and "comptes créés : " in sts_page
+    students_page = text(ui.STUDENTS_URL)
+    assert "Dernière importation des élèves et des responsables : aucune pour l'instant." in (
+        students_page)

@@ -55,21 +55,22 @@ def test_students_logins_print_one_page_per_class(admin_client, ui, imported) ->
 
 
 def test_students_without_class_come_after_the_classes(admin_client, app, ui, imported) -> None:
-    """Leavers (« Sans classe ») are listed after the classes, not before 1ERE1."""
+    """Leavers are former pupils, listed after the classes with their dates, not before 1ERE1."""
     text = ui.ELEVES.read_bytes().decode("iso-8859-15")
     kept = re.sub(r'<ELEVE ELEVE_ID="10(0[4-9]|[12]\d)".*?</ELEVE>\n', "", text, flags=re.S)
     files = {"eleves": (kept.encode("iso-8859-15"), "ElevesSansAdresses.xml")}
     preview = ui.upload(admin_client, ui.STUDENTS_URL, files).get_data(as_text=True)
     ui.run_import(admin_client, app, preview, force=True)
     html = admin_client.get(ui.LOGINS_URL).get_data(as_text=True)
-    assert html.index("Classe 1ERE1") < html.index("Classe TLE1") < html.index("Sans classe (")
+    assert html.index("Classe 1ERE1") < html.index("Classe TLE1") < html.index("Anciens élèves (")
 
 
 def test_staff_function_is_singular(admin_client, ui, imported) -> None:
     """Each staff line says « enseignant » or « personnel de direction », not the plural."""
     html = admin_client.get(ui.LOGINS_URL).get_data(as_text=True)
-    assert "<td>enseignant</td>" in html and "<td>personnel de direction</td>" in html
-    assert "<td>enseignants</td>" not in html
+    assert '"Fonction">enseignant</td>' in html and '"Fonction">personnel de direction</td>' in html
+    assert '"Fonction">enseignants</td>' not in html
+
 
 
 def _guardian(app):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from cpro_siecle_plugin.admin.presenters import plan_view, problem_rows, summary_rows
+from cpro_siecle_plugin.admin.presenters import problem_rows, summary_rows
+from cpro_siecle_plugin.admin.preview_view import Known, plan_view
 from cpro_siecle_plugin.errors import Problem
 from cpro_siecle_plugin.sync.plan import (
     AddMember,
@@ -42,12 +43,14 @@ def _plan() -> Plan:
 
 def test_plan_view_counts_and_tables() -> None:
     """Counts carry French labels; created, gone and class changes are listed."""
-    view = plan_view(_plan())
+    known = {"X:eleve:2": Known("DURAND", "Paul", "2A", "student"),
+             "X:sts:9": Known("DUPONT", "Jean", "", "teacher")}
+    view = plan_view(_plan(), known)
     assert ("Comptes à créer", 1) in view["counts"]
-    assert view["created"][0]["username"] == "lea.martin"
-    assert view["created"][0]["population"] == "élèves"
-    assert view["gone"][0]["what"] == "Comptes à désactiver"
-    assert view["moves"] == [{"name": "X:eleve:2", "from": "2A", "to": "2B"}]
+    ((division, (row,)),) = view["created"]
+    assert (division, row["username"], row["population"]) == ("2A", "lea.martin", "élève")
+    assert view["leaving_others"][0]["name"] == "DUPONT Jean"
+    assert [(m["name"], m["from"], m["to"]) for m in view["moves"]] == [("DURAND Paul", "2A", "2B")]
     assert view["warnings"] == ["Un avertissement"] and not view["empty"]
 
 
@@ -99,5 +102,5 @@ def test_new_guardians_are_shown_with_their_childrens_classes() -> None:
     guardian = CreateUser("X:resp:1", "guardian", "cpro:X:resp:1", "paul.martin", "x", "Paul",
                           "MARTIN", students=("X:eleve:1", "X:eleve:2"))
     view = plan_view(Plan(sort_actions([pupil("1", "1ERE1"), pupil("2", "2NDE10"), guardian])))
-    (row,) = [r for r in view["created"] if r["username"] == "paul.martin"]
+    (row,) = [r for r in view["created_others"] if r["username"] == "paul.martin"]
     assert row["division"] == "2NDE10, 1ERE1"

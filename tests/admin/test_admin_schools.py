@@ -137,6 +137,13 @@ def test_school_admin_cannot_preview_the_other_schools_files(world, ui_module) -
     assert ledger.count(PlanRow) == plans
 
 
+def test_school_admin_cannot_download_the_other_schools_preview_csv(world) -> None:
+    """B's previewed plan as CSV answers 404 to A's administrator, 200 to the operator."""
+    url = f"{BASE}/import/apercu/{world['plan']}.csv"
+    assert _client(world["app"], A).get(url).status_code == 404
+    assert _client(world["app"], "ALL").get(url).status_code == 200
+
+
 def test_school_admin_cannot_import_the_other_schools_plan(world, ui_module) -> None:
     """Confirming B's previewed plan as A's administrator is a 404; no job, no run."""
     app = world["app"]

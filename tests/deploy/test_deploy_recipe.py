@@ -84,7 +84,7 @@ def test_deployment_recipe_runs_an_import_across_web_workers(platform, tmp_path:
         tab.wait_for_selector("#cpro-report:not(.d-none)", timeout=600_000)
         assert tab.locator("#cpro-warning.d-none").count() == 1
         tab.click("#cpro-report")
-        tab.wait_for_selector("h5:has-text('Rapport')")
+        tab.wait_for_selector("h1:has-text('Rapport')")
         tab.goto(f"{base}/historique/")
         rows = tab.locator("table.cpro-history tbody tr").all_inner_texts()
         browser.close()

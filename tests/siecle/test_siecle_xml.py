@@ -109,6 +109,7 @@ def test_file_cut_anywhere_reads_as_truncated(cut: int) -> None:
         _texts(data, {"ELEVE": "ELEVES"})
     assert "tronqué" in caught.value.problem
     assert caught.value.line == data.count(b"\n") + 1
+    assert "Premature" not in str(caught.value) and "détail" not in str(caught.value)
 
 
 def test_error_in_the_middle_of_a_file_stays_malformed() -> None:

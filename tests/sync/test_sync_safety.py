@@ -31,7 +31,7 @@ def test_truncated_eleves_file_is_refused_without_force() -> None:
     assert brake["triggered"] and brake["population"] == "student"
     assert (brake["count"], brake["total"], brake["threshold"]) == (80, 100, 0.30)
     assert "en cours d'année scolaire" in brake["message"]
-    with pytest.raises(SafetyBrakeError, match="80 compte.*élèves sur 100.*30 %"):
+    with pytest.raises(SafetyBrakeError, match="80 comptes sur 100 élèves.*30 %"):
         enforce(plan)
     enforce(plan, force=True)
 
@@ -45,7 +45,7 @@ def test_normal_year_change_with_a_third_graduating_goes_through() -> None:
     assert not brake["triggered"]
     assert brake["year_change"] and brake["threshold"] == 0.60
     assert (brake["count"], brake["total"]) == (33, 100)
-    assert "(changement d'année scolaire : 2025 → 2026)" in brake["message"]
+    assert "(changement d'année scolaire : 2025-2026 → 2026-2027)" in brake["message"]
     enforce(plan)
 
 

@@ -74,7 +74,7 @@ def test_a_year_two_file_cut_in_half_is_stopped() -> None:
     # 105 new 2NDE and 52 former 2NDE kept: 53 former 2NDE and 105 former 1ERE gone.
     assert (brake["count"], brake["total"], brake["expected"]) == (158, 210, 104)
     assert "élèves hors niveaux terminaux" in brake["message"]
-    assert "changement d'année scolaire : 2025 → 2026" in brake["message"]
+    assert "changement d'année scolaire : 2025-2026 → 2026-2027" in brake["message"]
 
 
 def test_students_with_a_past_leaving_date_are_expected_to_leave() -> None:
