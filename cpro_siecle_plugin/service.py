@@ -26,6 +26,8 @@ from .runner.jobs import ImportRequest
 from .siecle.analyse import Analysis, LastImport, SchoolHistory
 from .siecle.archive import InputFile
 from .store import Ledger, RunRecord
+from .store.login_parts import LoginsPart
+from .store.records import PersonRecord
 from .store.report_data import report_from_data, report_to_data
 from .sync.credentials import initial_password, random_password
 from .sync.desired import desired_state
@@ -393,8 +395,10 @@ class SiecleService:
                 if s == "done"}
         return build_report(plan, ApplyOutcome(done_keys=done, complete=False))
 
-    def logins(self, uaj: str | None = None, scope: SchoolScope | None = None) -> dict[str, Any]:
-        """Logins of a school (every school of ``scope`` if ``None``), for the admin to hand out.
+    def logins(self, uaj: str | None = None, scope: SchoolScope | None = None,
+               part: LoginsPart | None = None) -> dict[str, Any]:
+        """Logins of a school (every school of ``scope`` if ``None``), for the admin to hand out;
+        only those of ``part`` of school ``uaj`` when given (a large school's list).
 
         :returns: ``staff`` and ``guardians`` (lists), ``students`` (class code → list;
             ``""`` for students with no class), classes in school order and names in French
@@ -405,38 +409,23 @@ class SiecleService:
         """
         uajs = scope.filter if scope else None
         kinds = self.ledger.structures(uaj, uajs=uajs)
-        people = sorted(self.ledger.people(uaj, uajs=uajs),
-                        key=lambda p: person_key(p.lastname, p.firstname, p.username))
-        lines: dict[str, dict[str, Any]] = {
-            p.key: {"key": p.key, "uaj": p.uaj, "lastname": p.lastname,
-                    "firstname": p.firstname, "username": p.username,
-                    "population": p.population, "active": p.active, "suspended": p.suspended,
-                    "division": _division(p.cohorts, kinds), "children": [],
-                    "deactivated_on": p.deactivated_on}
-            for p in people}
-        children = self.ledger.guardian_children(uaj, uajs=uajs)
-        order = {key: index for index, key in enumerate(lines)}
-        out: dict[str, Any] = {"staff": [], "guardians": [], "students": {}}
-        for line in lines.values():
-            if line["population"] == Population.STUDENT.value:
-                out["students"].setdefault(line["division"], []).append(line)
-                continue
-            line["division"] = ""
-            if line["population"] == Population.GUARDIAN.value:
-                kids = [k for k in children.get(str(line["key"]), []) if k in lines]
-                line["children"] = [lines[k] for k in sorted(kids, key=order.__getitem__)]
-                out["guardians"].append(line)
-            else:
-                out["staff"].append(line)
-        out["students"] = dict(sorted(out["students"].items(), key=lambda kv: class_key(kv[0])))
-        return out
+        if part is not None and uaj is not None:
+            found = self.ledger.logins_part(uaj, part)
+            out = _login_lines(found.people, kinds, found.children)
+            if part.kind in ("guardians", "person"):  # children: named in their lines only
+                out["students"] = {key: [line for line in lines if line["key"] == part.code]
+                                   for key, lines in out["students"].items()}
+                out["students"] = {k: v for k, v in out["students"].items() if v}
+            return out
+        return _login_lines(self.ledger.people(uaj, uajs=uajs), kinds,
+                            self.ledger.guardian_children(uaj, uajs=uajs))
 
     def login_line(self, person_key: str) -> dict[str, Any] | None:
         """One person's line of :meth:`logins` (for a confirmation page), or ``None``."""
         person = self.ledger.person(person_key)
         if person is None:
             return None
-        logins = self.logins(person.uaj)
+        logins = self.logins(person.uaj, part=LoginsPart("person", person_key))
         every = [*logins["staff"], *logins["guardians"],
                  *(line for lines in logins["students"].values() for line in lines)]
         return next((line for line in every if line["key"] == person_key), None)
@@ -463,6 +452,34 @@ class SiecleService:
         self.host.set_password(person.host_id, password)
         log.info("Mot de passe réinitialisé pour %s.", person.username)
         return password
+
+
+def _login_lines(people: Sequence[PersonRecord], kinds: Mapping[str, tuple[str, bool]],
+                 children: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """:meth:`SiecleService.logins`'s lists, from ``people`` and the guardians' children."""
+    people = sorted(people, key=lambda p: person_key(p.lastname, p.firstname, p.username))
+    lines: dict[str, dict[str, Any]] = {
+        p.key: {"key": p.key, "uaj": p.uaj, "lastname": p.lastname,
+                "firstname": p.firstname, "username": p.username,
+                "population": p.population, "active": p.active, "suspended": p.suspended,
+                "division": _division(p.cohorts, kinds), "children": [],
+                "deactivated_on": p.deactivated_on}
+        for p in people}
+    order = {key: index for index, key in enumerate(lines)}
+    out: dict[str, Any] = {"staff": [], "guardians": [], "students": {}}
+    for line in lines.values():
+        if line["population"] == Population.STUDENT.value:
+            out["students"].setdefault(line["division"], []).append(line)
+            continue
+        line["division"] = ""
+        if line["population"] == Population.GUARDIAN.value:
+            kids = [k for k in children.get(str(line["key"]), []) if k in lines]
+            line["children"] = [lines[k] for k in sorted(kids, key=order.__getitem__)]
+            out["guardians"].append(line)
+        else:
+            out["staff"].append(line)
+    out["students"] = dict(sorted(out["students"].items(), key=lambda kv: class_key(kv[0])))
+    return out
 
 
 def _division(cohorts: Sequence[str], kinds: Mapping[str, tuple[str, bool]]) -> str:

@@ -28,6 +28,7 @@ from ..errors import ChecksumMismatchError, PlanError
 from ..sync.plan import Plan
 from ..sync.state import LedgerState
 from . import hosts as _hosts
+from . import login_parts as _parts
 from . import people as _people
 from .jobs import LedgerJobs
 from .journal import LedgerJournal, now
@@ -161,6 +162,23 @@ class Ledger:
         """Guardian key → their students' keys (every school, or of ``uajs``, if ``None``)."""
         with self.sessions() as s:
             return _people.guardian_children(s, uaj, uajs)
+
+    # -- login list, part by part (store/login_parts.py) --------------------------------------
+
+    def login_parts(self, uaj: str) -> _parts.SchoolParts:
+        """How many people each part of the school's login list holds."""
+        with self.sessions() as s:
+            return _parts.school_parts(s, uaj)
+
+    def logins_part(self, uaj: str, part: _parts.LoginsPart) -> _parts.PartPeople:
+        """The people of one part of the school's login list (and guardians' children)."""
+        with self.sessions() as s:
+            return _parts.part_people(s, uaj, part)
+
+    def guardian_page(self, uaj: str, key: str, per_page: int) -> int:
+        """The page of the school's guardians (by name) that lists guardian ``key``."""
+        with self.sessions() as s:
+            return _parts.guardian_page(s, uaj, key, per_page)
 
     # -- plans ------------------------------------------------------------------------------
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from html import unescape
+
 from markupsafe import escape
 
 
@@ -146,49 +148,31 @@ def test_confirmation_for_an_unknown_person_is_a_french_404(admin_client, ui) ->
     assert response.status_code == 404 and "Compte inconnu" in response.get_data(as_text=True)
 
 
-def test_long_login_lists_are_cut_into_pages_in_their_order(admin_client, app, ui, imported,
-                                                            monkeypatch) -> None:
-    """Past ``PER_PAGE`` lines the list goes on over numbered pages (staff, students by
-    class, guardians); a reset comes back to the page of the person's row."""
+def test_large_school_is_listed_part_by_part(admin_client, app, ui, imported,
+                                             monkeypatch) -> None:
+    """Past ``PER_PAGE`` accounts a school is listed part by part (staff, each class, pages
+    of guardians), every account in one part; a reset comes back to its row's part."""
     from cpro_siecle_plugin.admin import logins_pages
 
-    monkeypatch.setattr(logins_pages, "PER_PAGE", 5)
+    monkeypatch.setattr(logins_pages, "PER_PAGE", 10)
     first = admin_client.get(ui.LOGINS_URL).get_data(as_text=True)
-    assert first.count('class="cpro-login"') == 5 and "Page 1 sur" in first
-    assert "anne-sophie.proviseur" in first or "benoit.dalembert" in first
-    state = app.extensions["cpro_siecle"]
-    people = state.ledger.people("0691234X")
-    pages = -(-len(people) // 5)
-    shown = []
-    for number in range(1, pages + 1):
-        html = admin_client.get(ui.LOGINS_URL, query_string={"page": number}).get_data(
-            as_text=True)
-        shown += re.findall(r'class="cpro-login">([^<]+)<', html)
+    assert "présentée par partie" in first and "benoit.dalembert" in first
+    assert "louise.bernard" not in first  # a pupil: in her class's part
+    nav = first.split('class="nav nav-pills flex-wrap cpro-parts"', 1)[1].split("</nav>", 1)[0]
+    links = [str(unescape(h)) for h in re.findall(r'href="([^"]+)"', nav)]
+    assert any("partie=classe" in h for h in links) and any("page=2" in h for h in links)
+    shown: list[str] = []
+    for link in links:
+        shown += re.findall(r'class="cpro-login">([^<]+)<', admin_client.get(link).get_data(
+            as_text=True))
+    people = app.extensions["cpro_siecle"].ledger.people("0691234X")
     assert sorted(shown) == sorted(p.username for p in people)
-    assert f"Page {pages} sur {pages}" in html and "Responsables légaux" in html
-    guardian = next(p for p in people if p.population == "guardian")
+    guardian = sorted((p for p in people if p.population == "guardian"),
+                      key=lambda p: (p.lastname, p.firstname, p.key))[-1]
     page = admin_client.get(f"{ui.LOGINS_URL}reinitialiser",
                             query_string={"personne": guardian.key}).get_data(as_text=True)
     response = admin_client.post(f"{ui.LOGINS_URL}reinitialiser", data={
         "csrf_token": ui.csrf_token(page), "person_key": guardian.key})
+    assert "partie=responsables" in response.headers["Location"]
     back = admin_client.get(response.headers["Location"]).get_data(as_text=True)
     assert f'id="p-{guardian.key.replace(":", "-")}"' in back
-
-
-def test_logins_page_keeps_its_sections_within_the_page() -> None:
-    """Pure pagination: lines kept in order, sections split, out-of-range numbers clamped."""
-    from cpro_siecle_plugin.admin.logins_pages import logins_page, page_of
-
-    def line(key: str) -> dict[str, str]:
-        return {"key": key}
-
-    logins = {"staff": [line("s1"), line("s2")], "guardians": [line("g1")]}
-    students = {"2NDE1": [line("e1"), line("e2")], "": [line("e3")]}
-    second = logins_page(logins, students, 2, per_page=2)
-    assert (second.number, second.pages) == (2, 3)
-    assert second.staff == [] and second.students == {"2NDE1": [line("e1"), line("e2")]}
-    last = logins_page(logins, students, 9, per_page=2)
-    assert last.number == 3 and last.students == {"": [line("e3")]} and last.guardians == [
-        line("g1")]
-    assert page_of(logins, students, "g1", per_page=2) == 3
-    assert page_of(logins, students, "nobody", per_page=2) == 1
