@@ -15,8 +15,8 @@ from ..reports.pdf import logins_pdf, report_pdf
 from ..reports.render import french_date
 from ..reports.report import Report
 from ..store.login_parts import LoginsPart
-from .forms import ResetPasswordForm
 from . import logins_pages
+from .forms import ResetPasswordForm
 from .logins_pages import (
     chosen_part,
     class_links,
