@@ -87,15 +87,23 @@ def confirmations(new_school: bool, force: bool) -> set[str]:
 
 def _existing_ledger(settings: Settings) -> Any:
     """The configured ledger if it already exists (a SQLite file not yet created, or an
-    in-memory database, gives ``None``)."""
+    in-memory database, gives ``None``), opened read-only: ``analyse`` works on a ledger it
+    may not write (it is migrated only when its schema is older, which needs writing)."""
     from sqlalchemy.engine import make_url
 
+    from .errors import LedgerError
     from .store import Ledger
+    from .store.migrate import sqlite_path
 
-    url = make_url(settings.database_url)
-    if url.get_backend_name() == "sqlite":
-        if not url.database or url.database == ":memory:" or not Path(url.database).is_file():
+    if make_url(settings.database_url).get_backend_name() == "sqlite":
+        path = sqlite_path(settings.database_url)
+        if path is None or not path.is_file():
             return None
+    try:
+        return Ledger(settings.database_url, readonly=True)
+    except LedgerError as exc:
+        if exc.kind != "outdated":
+            raise
     return Ledger(settings.database_url)
 
 
@@ -309,6 +317,10 @@ def apply_command(files: tuple[Path, ...], force: bool, new_school: bool, today:
         service = _service(host_name, today)
         preview = service.preview([InputFile(p, p.name) for p in files], user,
                                   confirm=confirmations(new_school, force))
+        if preview.resumed:
+            from .messages import msg
+
+            click.echo(msg("resumed", plan_id=preview.plan_id))
         click.echo(plan_summary(preview.plan) + "\n")
         plan_id, checksum = preview.plan_id, preview.checksum
         del preview  # apply reads the plan back from the ledger: keep one copy in memory
@@ -372,3 +384,89 @@ def school_command(uaj: str, source: str | None) -> None:
         return
     click.echo(f"Établissement {uaj}{f' — {school.name}' if school.name else ''} : source "
                f"« {SOURCE_LABELS[school.source]} ».")
+
+
+# -- locks (store helper) -------------------------------------------------------------------
+
+
+def _utc(moment: Any) -> str:
+    return f"{moment:%d/%m/%Y à %H:%M:%S} (UTC)"
+
+
+@main.command("locks")
+def locks_command() -> None:
+    """Liste les verrous d'importation : qui, depuis quand, actif ou abandonné."""
+    from datetime import timedelta
+
+    from .messages import lock_text
+    from .store import Ledger
+
+    with refusals():
+        settings = cli_settings()
+        ledger = Ledger(settings.database_url)
+        held = ledger.locks(stale_after=timedelta(seconds=settings.lock_stale_seconds))
+        ledger.close()
+    for lock in held:
+        click.echo(lock_text(lock, _utc))
+    if not held:
+        click.echo("Aucun verrou d'importation : aucune importation en cours.")
+
+
+@main.command("unlock")
+@click.argument("uaj")
+@click.option("--yes", is_flag=True, help="Ne pas demander de confirmation.")
+@click.option("--force", is_flag=True,
+              help="Lever le verrou même s'il est encore actif (importation vivante).")
+def unlock_command(uaj: str, yes: bool, force: bool) -> None:
+    """Lève le verrou d'importation d'un établissement (UAJ/RNE) laissé par une importation
+    arrêtée brutalement ; elle est marquée « interrompue »."""
+    from datetime import timedelta
+
+    from .messages import lock_text, msg
+    from .store import Ledger
+
+    uaj = uaj.strip().upper()
+    with refusals():
+        settings = cli_settings()
+        stale_after = timedelta(seconds=settings.lock_stale_seconds)
+        ledger = Ledger(settings.database_url)
+        try:
+            lock = next((lk for lk in ledger.locks(stale_after=stale_after) if lk.uaj == uaj),
+                        None)
+            if lock is None:
+                click.echo(msg("no_lock", uaj=uaj))
+                return
+            click.echo(lock_text(lock, _utc))
+            if not lock.stale and not force:
+                click.echo("Erreur : ce verrou est encore actif. Attendez la fin de "
+                           "l'importation, ou relancez avec --force si vous êtes sûr qu'elle "
+                           "est arrêtée.", err=True)
+                sys.exit(EXIT_REFUSED)
+            answer = "o" if yes else click.prompt("Lever ce verrou ? (o/n)", default="n")
+            if answer.strip().lower() not in ("o", "oui", "y", "yes"):
+                click.echo("Verrou conservé.")
+                sys.exit(EXIT_PROBLEMS)
+            ledger.unlock(uaj, stale_after=stale_after)
+        finally:
+            ledger.close()
+    click.echo(msg("unlocked", uaj=uaj))
+
+
+@main.command("purge")
+def purge_command() -> None:
+    """Supprime les données personnelles conservées au-delà des délais (aperçus non
+    appliqués, importations interrompues, mots de passe initiaux, rapports)."""
+    from .store import Ledger
+    from .store.retention import Retention
+
+    with refusals():
+        settings = cli_settings()
+        ledger = Ledger(settings.database_url)
+        try:
+            counts = ledger.purge(Retention.of(settings))
+        finally:
+            ledger.close()
+    click.echo(f"Aperçus non appliqués supprimés : {counts['previews']}\n"
+               f"Importations interrompues closes : {counts['interrupted']}\n"
+               f"Rapports sans mots de passe initiaux : {counts['passwords']}\n"
+               f"Rapports sans données personnelles : {counts['reports']}")

@@ -74,6 +74,21 @@ DEFAULTS: dict[str, Any] = {
     "RUNNER": "thread",
     #: Celery broker URL (runner ``celery``), e.g. ``redis://127.0.0.1:6379/0``.
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    #: Seconds without a heartbeat after which a school's import lock is presumed left by a
+    #: dead process (the import refreshes it every quarter of this while it runs; a holder
+    #: that ran on this machine and is gone frees it at once).
+    "LOCK_STALE_SECONDS": 120,
+    #: Hours a preview never applied is kept (it holds names and initial passwords).
+    "PREVIEW_RETENTION_HOURS": 24,
+    #: Days an interrupted import waits to be continued (same files again) before it is
+    #: closed: its report is made on its last run and its plan keeps no personal data.
+    "INTERRUPTED_RETENTION_DAYS": 7,
+    #: Days the initial passwords stay in the import reports (« Identifiants » can reset a
+    #: password to its initial value afterwards).
+    "PASSWORD_RETENTION_DAYS": 30,
+    #: Days the import reports keep names, logins and e-mails; the history keeps who
+    #: imported, when, which files and the counts for ever.
+    "REPORT_RETENTION_DAYS": 365,
     #: Address of the platform printed on login slips and letters (e.g.
     #: ``https://moodle.lycee.example.fr``); empty: the Moodle URL, else this site's address.
     "PLATFORM_URL": "",
@@ -108,6 +123,11 @@ class Settings:
     create_other_staff: bool = DEFAULTS["CREATE_OTHER_STAFF"]
     runner: str = DEFAULTS["RUNNER"]
     celery_broker_url: str = DEFAULTS["CELERY_BROKER_URL"]
+    lock_stale_seconds: int = DEFAULTS["LOCK_STALE_SECONDS"]
+    preview_retention_hours: int = DEFAULTS["PREVIEW_RETENTION_HOURS"]
+    interrupted_retention_days: int = DEFAULTS["INTERRUPTED_RETENTION_DAYS"]
+    password_retention_days: int = DEFAULTS["PASSWORD_RETENTION_DAYS"]
+    report_retention_days: int = DEFAULTS["REPORT_RETENTION_DAYS"]
     platform_url: str = DEFAULTS["PLATFORM_URL"]
 
     def __repr__(self) -> str:

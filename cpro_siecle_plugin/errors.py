@@ -12,6 +12,8 @@ Hierarchy::
     │   ├── SafetyBrakeError         too many deactivations/deletions without force
     │   ├── ChecksumMismatchError    the plan to apply is not the one previewed
     │   └── ImportLockedError        another import runs for the same school
+    │       └── LockLostError        the running import's lock was released meanwhile
+    ├── LedgerError                  the ledger's database failed (disk full, read-only...)
     ├── SchoolForbiddenError         the administrator does not manage the files' school
     ├── ConfigError                  missing or invalid CPRO_SIECLE_* setting
     └── HostError                    the host LMS failed (raised by adapters only)
@@ -150,24 +152,54 @@ class ChecksumMismatchError(PlanError):
 
 
 class ImportLockedError(PlanError):
-    """Another import is running for the same school."""
+    """Another import is running for the same school: who started it, since when, where,
+    its last sign of life and when its lock lifts if that import was killed."""
 
     def __init__(self, uaj: str, holder: str | None = None, since: datetime | None = None,
-                 released_at: datetime | None = None) -> None:
+                 released_at: datetime | None = None, *, where: str = "",
+                 heartbeat: datetime | None = None) -> None:
         self.uaj = uaj
         self.holder = holder
         self.since = since
         self.released_at = released_at
-        who = f" (lancée par {holder})" if holder else ""
+        self.where = where
+        self.heartbeat = heartbeat
+        who = f" (lancée par {holder}" + (f", {where}" if where else "") + ")" if holder else ""
         when = f" depuis le {since:%d/%m/%Y à %H:%M} (UTC)" if since else ""
+        alive = (f", dernier signe de vie le {heartbeat:%d/%m/%Y à %H:%M:%S} (UTC)"
+                 if heartbeat else "")
         crashed = (
             " Si elle a été interrompue brutalement, ce verrou sera levé automatiquement le "
-            f"{released_at:%d/%m/%Y à %H:%M} (UTC)." if released_at else ""
+            f"{released_at:%d/%m/%Y à %H:%M:%S} (UTC) ; un administrateur peut aussi le lever "
+            f"(page « Verrous d'importation », ou « cpro-siecle unlock {uaj} »)."
+            if released_at else ""
         )
         super().__init__(
-            f"Une importation est déjà en cours pour l'établissement {uaj}{who}{when}. "
+            f"Une importation est déjà en cours pour l'établissement {uaj}{who}{when}{alive}. "
             f"Attendez qu'elle se termine avant d'en lancer une autre.{crashed}"
         )
+
+
+class LockLostError(ImportLockedError):
+    """The running import's lock was released by an administrator or taken over."""
+
+    def __init__(self, uaj: str) -> None:
+        super().__init__(uaj)
+        self.message = (
+            f"Le verrou d'importation de l'établissement {uaj} a été levé pendant "
+            "l'importation : elle s'arrête là. Relancez la même importation pour la reprendre."
+        )
+
+
+class LedgerError(SiecleError):
+    """The ledger's database failed (disk full, read-only, locked, unreachable).
+
+    ``kind`` is ``full``, ``readonly``, ``locked``, ``unreachable`` or ``other``.
+    """
+
+    def __init__(self, kind: str, message: str) -> None:
+        self.kind = kind
+        super().__init__(message)
 
 
 class SchoolForbiddenError(SiecleError):

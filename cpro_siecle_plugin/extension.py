@@ -64,7 +64,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, Flask, current_app
+from flask import Blueprint, Flask, Response, current_app, render_template
 from flask_admin import Admin
 
 from .adapters.base import HostAdapter
@@ -81,6 +81,8 @@ from .admin.state import (
     PluginState,
 )
 from .config import DEFAULTS, PREFIX, Settings, settings_from_mapping
+from .errors import LedgerError
+from .messages import ERROR_TITLES
 from .runner.jobs import InProcessRunner, Jobs, Runner
 from .service import SiecleService
 from .store.ledger import Ledger
@@ -165,6 +167,7 @@ class SieclePlugin:
             static_url_path=f"{admin.url}/cpro-siecle/static",
         )
         app.register_blueprint(templates)
+        app.register_error_handler(LedgerError, _ledger_unavailable)
         admin.add_views(*make_views(state))
         harden(app)
         return state
@@ -183,6 +186,12 @@ def _make_runner(settings: Settings, service: SiecleService) -> Runner:
 
         return CeleryRunner(make_celery(settings.celery_broker_url))
     return InProcessRunner(service.apply_request, service.ledger.jobs)
+
+
+def _ledger_unavailable(exc: LedgerError) -> Response:
+    """A ledger fault (disk full, read-only, locked) as a French page, not a 500."""
+    page = render_template("cpro_siecle/error.html", title=ERROR_TITLES[503], text=str(exc))
+    return Response(page, 503, mimetype="text/html")
 
 
 def _registered_admin(app: Flask) -> Admin:

@@ -6,6 +6,10 @@ views live here, so a translation only has to look at this module and the templa
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
 #: Menu category under which the plugin mounts its pages.
 CATEGORY = "Importation SIECLE"
 
@@ -31,6 +35,8 @@ LABELS = {
              "ou date d'export antérieure)",
     "import": "Importer les fichiers",
     "reset": "Réinitialiser le mot de passe",
+    "unlock": "Lever le verrou",
+    "unlock_confirm": "Je confirme que cette importation est arrêtée",
     "sheets": "Tableaux de l'établissement (un classeur .xlsx, ou les fichiers .csv)",
     "uaj": "Établissement (UAJ)",
     "source": "Nouvelle source des fichiers",
@@ -89,6 +95,7 @@ ERROR_TITLES = {
     400: "Requête refusée",
     403: "Accès refusé",
     404: "Page introuvable",
+    503: "Registre des importations indisponible",
 }
 
 MESSAGES: dict[str, str] = {
@@ -118,7 +125,24 @@ MESSAGES: dict[str, str] = {
     "fois : notez-le et remettez-le à la personne, qui devra le changer à sa prochaine connexion.",
     "host_error": "La plateforme n'a pas répondu comme prévu : {error}",
     "form_invalid": "Formulaire incomplet ou expiré : rechargez la page et recommencez.",
+    "unlocked": "Verrou d'importation de l'établissement {uaj} levé. Relancez la même "
+    "importation (mêmes fichiers) pour la reprendre là où elle s'est arrêtée.",
+    "no_lock": "Aucun verrou d'importation pour l'établissement {uaj}.",
+    "unlock_confirm": "Cochez la case de confirmation pour lever le verrou.",
+    "resumed": "Reprise de l'importation interrompue faite avec ces mêmes fichiers (plan n° "
+    "{plan_id}) : ce qui est déjà fait n'est pas refait, le rapport final couvrira tout.",
 }
+
+
+def lock_text(lock: Any, when: Callable[[datetime], str]) -> str:
+    """One import lock (a ``store.locks.LockRecord``) in French: who, since when, where, and
+    whether it is still alive; ``when`` writes a ledger time."""
+    where = f", {lock.where}" if lock.where else ""
+    state = ("abandonné (plus aucun signe de vie de l'importation) : il peut être levé"
+             if lock.stale else f"actif (dernier signe de vie il y a {lock.age()} s) : "
+             "l'importation tourne encore")
+    return (f"Établissement {lock.uaj} : verrou pris par {lock.holder}{where} le "
+            f"{when(lock.since)} ; {state}.")
 
 
 def msg(key: str, **values: object) -> str:

@@ -8,10 +8,11 @@ identified by its checksum, and refuses it if the school changed since.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -29,6 +30,7 @@ from .store import Ledger, RunRecord
 from .store.login_parts import LoginsPart
 from .store.records import PersonRecord
 from .store.report_data import report_from_data, report_to_data
+from .store.retention import Retention
 from .sync.credentials import initial_password, random_password
 from .sync.desired import desired_state
 from .sync.plan import CreateUser, Plan
@@ -55,6 +57,8 @@ class Preview:
     analysis: Analysis
     preflight: Preflight
     brake: Mapping[str, Any]
+    #: The plan continues an interrupted import of the same files (not a new plan).
+    resumed: bool = False
 
     @property
     def blocked(self) -> bool:
@@ -122,6 +126,19 @@ def _moment(raw: object) -> datetime | None:
         return None
 
 
+def files_digest(files: Sequence[InputFile]) -> str:
+    """SHA-256 of the files' contents, whatever their names and order (to tell the same
+    files imported again)."""
+    each = []
+    for f in files:
+        h = hashlib.sha256()
+        with open(f.path, "rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                h.update(block)
+        each.append(h.hexdigest())
+    return hashlib.sha256(" ".join(sorted(each)).encode()).hexdigest()
+
+
 def _check_scope(scope: SchoolScope | None, uaj: str) -> None:
     if scope is not None and not scope.allows(uaj):
         raise SchoolForbiddenError(uaj)
@@ -178,9 +195,24 @@ class SiecleService:
         :raises AnalysisError: the files have blocking problems.
         :raises SchoolForbiddenError: the files' school is outside ``scope``.
         """
-        analysis, snapshot, state, version, plan = self._prepare(files, expected, confirm, scope)
+        self.purge()
+        digest = files_digest(files)
+        analysis = self.analyse(files, expected, confirm, scope)
+        analysis.raise_for_errors()
+        assert analysis.snapshot is not None
+        resumed = self.ledger.resumable_plan(
+            analysis.snapshot.uaj, digest,
+            stale_after=timedelta(seconds=self.settings.lock_stale_seconds))
+        if resumed is not None:  # the same files again after an interruption: continue it
+            plan = self.ledger.get_plan(resumed)
+            log.info("Reprise du plan n° %d (mêmes fichiers).", resumed)
+            return Preview(resumed, plan, plan.checksum, analysis, self._preflight(plan),
+                           dict(plan.meta.get("brake") or {}), resumed=True)
+        analysis, snapshot, state, version, plan = self._prepare(files, expected, confirm, scope,
+                                                                 analysis)
+        extra = {**self._extra(snapshot, state), "files_digest": digest}
         plan_id = self.ledger.save_plan(plan, user, list(snapshot.files), state_version=version,
-                                        extra=self._extra(snapshot, state))
+                                        extra=extra)
         brake = dict(plan.meta.get("brake") or {})
         return Preview(plan_id, plan, plan.checksum, analysis, self._preflight(plan), brake)
 
@@ -197,8 +229,9 @@ class SiecleService:
     def _prepare(
         self, files: Sequence[InputFile], expected: Collection[ExportKind] | None,
         confirm: Collection[str], scope: SchoolScope | None = None,
+        analysis: Analysis | None = None,
     ) -> tuple[Analysis, Snapshot, LedgerState, int, Plan]:
-        analysis = self.analyse(files, expected, confirm, scope)
+        analysis = analysis or self.analyse(files, expected, confirm, scope)
         analysis.raise_for_errors()
         snapshot = analysis.snapshot
         assert snapshot is not None
@@ -257,14 +290,21 @@ class SiecleService:
         uaj, plan = self._stored(plan_id, checksum)
         enforce(plan, force)
         self._check_host(plan)
-        with self.ledger.lock(uaj, user):
+        stale_after = timedelta(seconds=self.settings.lock_stale_seconds)
+        with self.ledger.lock(uaj, user, stale_after=stale_after) as held:
             self.ledger.begin_apply(plan_id)
             names = self._names(uaj)
             run_id = self.ledger.start_run(plan_id, user)
             self.host.notices.clear()
+
+            def beating(done: int, total: int) -> None:
+                held.beat()  # a lock released by hand stops the import here
+                if progress is not None:
+                    progress(done, total)
+
             try:
                 outcome = apply_plan(plan, self.host, self.ledger.journal(plan_id),
-                                     progress=progress)
+                                     progress=beating)
             except Exception as exc:
                 broken = ApplyOutcome(complete=False, error=str(exc), total=len(plan.actions))
                 self.ledger.finish_run(run_id, broken, None)
@@ -378,16 +418,25 @@ class SiecleService:
     def history(
         self, uaj: str | None = None, scope: SchoolScope | None = None
     ) -> list[RunRecord]:
-        """Past imports, latest first (of the schools in ``scope`` only, when given)."""
+        """Past imports, latest first (of the schools in ``scope`` only, when given; personal
+        data past its retention purged first)."""
+        self.purge()
         return self.ledger.history(uaj, uajs=scope.filter if scope else None)
+
+    def purge(self) -> dict[str, int]:
+        """Apply the retention delays of the settings (see ``store.retention``)."""
+        return self.ledger.purge(Retention.of(self.settings))
 
     def run(self, run_id: int) -> RunRecord:
         """One past import."""
         return self.ledger.run(run_id)
 
     def report(self, run_id: int) -> Report:
-        """The report kept with a run (rebuilt from its plan if the run was interrupted)."""
+        """The report kept with a run, the complete one of a later run that continued it, or
+        rebuilt from its plan and journal while the import is unfinished."""
         run = self.ledger.run(run_id)
+        while run.report is None and run.resumed_by is not None:
+            run = self.ledger.run(run.resumed_by)
         if run.report is not None:
             return report_from_data(run.report)
         plan = self.ledger.get_plan(run.plan_id)

@@ -335,16 +335,24 @@ def test_without_a_configured_secret_the_ledger_keeps_one(tmp_path: Path) -> Non
 def test_interrupted_import_run_again_from_the_files_finishes_without_duplicates(
     service: SiecleService, host: MemoryHost, k: int, lost_reply: bool
 ) -> None:
-    """What the CLI does after an outage: the same files previewed and applied again plan
-    only what is left; the host ends with every account exactly once."""
+    """What the CLI does after an outage: the same files previewed again continue the same
+    plan; the host ends with every account exactly once, and the last run's report — the
+    one every run of the import leads to — lists every account with its password."""
     preview = service.preview(files(STS, ELEVES, RESP), "admin")
     wanted = {a.idnumber for a in preview.plan.of_kind(CreateUser)}
     host.fail_after, host.apply_failed_writes = k, lost_reply
-    assert not service.apply(preview.plan_id, preview.checksum, "admin").complete
+    first = service.apply(preview.plan_id, preview.checksum, "admin")
+    assert not first.complete
     host.fail_after = None
     again = service.preview(files(STS, ELEVES, RESP), "admin")
-    assert len(again.plan.actions) < len(preview.plan.actions) or k == 0
-    assert service.apply(again.plan_id, again.checksum, "admin").ok
+    assert again.resumed and again.plan_id == preview.plan_id
+    outcome = service.apply(again.plan_id, again.checksum, "admin")
+    assert outcome.ok
+    accounts = {(a.username, a.password) for a in preview.plan.of_kind(CreateUser)}
+    for run_id in (first.run_id, outcome.run_id):
+        assert run_id is not None
+        assert {(a.username, a.password) for a in service.report(run_id).accounts} == accounts
+    assert service.run(first.run_id).resumed_by == outcome.run_id  # type: ignore[arg-type]
     idnumbers = [u.idnumber for u in host.users.values()]
     assert sorted(idnumbers) == sorted(wanted)
     usernames = [u.username for u in host.users.values()]

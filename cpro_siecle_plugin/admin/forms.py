@@ -86,3 +86,11 @@ class ResetPasswordForm(FlaskForm):
 
     person_key = HiddenField()
     submit = SubmitField(LABELS["reset"])
+
+
+class UnlockForm(FlaskForm):
+    """Releases a school's import lock, once the admin confirms the import is stopped."""
+
+    uaj = HiddenField()
+    confirm = BooleanField(LABELS["unlock_confirm"], validators=[DataRequired()])
+    submit = SubmitField(LABELS["unlock"])

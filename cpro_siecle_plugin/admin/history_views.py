@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Response, flash, redirect, request
 from flask_admin import expose
 
 from ..errors import SiecleError
-from ..messages import msg
+from ..messages import lock_text, msg
 from ..reports import report_csv
 from ..reports.handouts import Handout, handout_classes, letters_pdf, slips_pdf, staff_pdf
 from ..reports.pdf import logins_pdf, report_pdf
@@ -16,7 +17,7 @@ from ..reports.render import french_date
 from ..reports.report import Report
 from ..store.login_parts import LoginsPart
 from . import logins_pages
-from .forms import ResetPasswordForm
+from .forms import ResetPasswordForm, UnlockForm
 from .logins_pages import (
     chosen_part,
     class_links,
@@ -34,14 +35,37 @@ from .views import PluginView, posted, refuse
 class HistoryView(PluginView):
     """Every run with who, when, files, counts and result; each run's report and downloads."""
 
+    @property
+    def _stale_after(self) -> timedelta:
+        return timedelta(seconds=self.state.settings.lock_stale_seconds)
+
     @expose("/")
     def index(self) -> Any:
+        scope = self.state.scope()
+        locks = [lock for lock in self.state.ledger.locks(stale_after=self._stale_after)
+                 if scope.allows(lock.uaj)]
         return self.render(
             "cpro_siecle/history.html",
-            runs=self.state.service.history(scope=self.state.scope()),
+            runs=self.state.service.history(scope=scope),
             count_rows=count_rows,
             local_time=self.state.local_time,
+            locks=[(lock, lock_text(lock, self.state.local_time),
+                    UnlockForm(formdata=None, uaj=lock.uaj)) for lock in locks],
         )
+
+    @expose("/verrou", methods=("POST",))
+    def unlock(self) -> Any:
+        """Release a school's import lock (the admin ticked the confirmation)."""
+        form = UnlockForm()
+        uaj = form.uaj.data or ""
+        self.require_school(uaj, "school_unknown")  # another school's lock: 404, untouched
+        if not posted(form):  # a missing or wrong CSRF token is refused (400) in posted()
+            flash(msg("unlock_confirm"), "error")
+        elif self.state.ledger.unlock(uaj, stale_after=self._stale_after) is None:
+            flash(msg("no_lock", uaj=uaj), "warning")
+        else:
+            flash(msg("unlocked", uaj=uaj), "success")
+        return redirect(self.get_url(".index"))
 
     def _report(self, run_id: int) -> Any:
         if parse_id(run_id) is None:

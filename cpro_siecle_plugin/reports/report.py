@@ -168,6 +168,10 @@ class Report:
         return self.of_population("guardian")
 
 
+#: How a report shows a person deleted for good (GDPR): no name, no login.
+DELETED = "(personne supprimée)"
+
+
 def _national_id(key: str) -> str:
     return key.rsplit(":", 1)[-1]
 
@@ -224,6 +228,8 @@ def _change(action: Action, plan: Plan, names: Mapping[str, Known]) -> ChangeLin
         change, detail = "deleted", f"supprimé après {months} mois de désactivation (RGPD)"
     else:
         return None
+    if change == "deleted":  # deleted for good (GDPR): the report names no one
+        return ChangeLine(change, action.person_key, action.population, DELETED, "—", detail)
     known = names.get(action.person_key)
     name = known.name if known else f"n° {_national_id(action.person_key)}"
     return ChangeLine(change, action.person_key, action.population, name, action.username, detail,

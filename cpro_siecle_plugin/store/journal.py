@@ -30,6 +30,7 @@ from ..sync.plan import (
     SuspendUser,
     UnlinkGuardian,
 )
+from .gdpr import scrub_people
 from .tables import Base, CohortRow, GuardianLinkRow, JournalRow, MembershipRow, PersonRow
 
 _person_key = operator.attrgetter("person_key")
@@ -102,7 +103,7 @@ class LedgerJournal:
         statuses.update({d.action.key: ("done", None) for d in done})
         with self._sessions.begin() as s:
             self._set(s, checksum, statuses)
-            self._effects(s, done, today)
+            self._effects(s, done, today, checksum)
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -147,7 +148,9 @@ class LedgerJournal:
             ])
         self._rows.setdefault(checksum, set()).update(statuses)
 
-    def _effects(self, s: Session, done: Sequence[Done], today: date | None) -> None:
+    def _effects(
+        self, s: Session, done: Sequence[Done], today: date | None, checksum: str
+    ) -> None:
         by_kind: dict[type, list[Done]] = {}
         for d in done:
             by_kind.setdefault(type(d.action), []).append(d)
@@ -174,7 +177,7 @@ class LedgerJournal:
         self._people(s, [d for d in leaving if not getattr(d.action, "suspend", False)],
                      {"active": False, "deactivated_on": today})
         self._people(s, by_kind.get(SuspendUser, []), {"suspended": True})
-        self._delete(s, [_person_key(d.action) for d in by_kind.get(DeleteUser, [])])
+        self._delete(s, [_person_key(d.action) for d in by_kind.get(DeleteUser, [])], checksum)
 
     def _cohort(self, d: Done) -> dict[str, Any]:
         a = d.action
@@ -222,8 +225,13 @@ class LedgerJournal:
             s.execute(delete(table).where(first == a, second == b))
 
     @staticmethod
-    def _delete(s: Session, keys: Sequence[str]) -> None:
+    def _delete(s: Session, keys: Sequence[str], checksum: str) -> None:
+        """Delete people for good, and every name of theirs in stored plans and reports."""
         for part in chunked(keys):
+            found = s.execute(select(PersonRow.key, PersonRow.lastname, PersonRow.firstname,
+                                     PersonRow.username).where(PersonRow.key.in_(part)))
+            scrub_people(s, [(k, last, first, login) for k, last, first, login in found],
+                         keep=checksum)
             s.execute(delete(MembershipRow).where(MembershipRow.person_key.in_(part)))
             s.execute(delete(GuardianLinkRow).where(or_(GuardianLinkRow.guardian_key.in_(part),
                                                         GuardianLinkRow.student_key.in_(part))))

@@ -16,27 +16,46 @@ import hashlib
 import secrets
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, sessionmaker
+from sqlalchemy.pool import StaticPool
 
 from ..adapters.base import HostIdentity
-from ..errors import ChecksumMismatchError, PlanError
+from ..errors import ChecksumMismatchError, LedgerError, PlanError
 from ..sync.plan import Plan
 from ..sync.state import LedgerState
 from . import hosts as _hosts
 from . import login_parts as _parts
 from . import people as _people
+from .closing import close_plan
+from .faults import ledger_error
 from .jobs import LedgerJobs
 from .journal import LedgerJournal, now
-from .locks import STALE_AFTER, school_lock
-from .migrate import make_engine, upgrade
+from .locks import (
+    STALE_AFTER,
+    HeldLock,
+    LockRecord,
+    acquire,
+    force_release,
+    lock_record,
+    locks,
+)
+from .migrate import current, describe, head, make_engine, sqlite_path, upgrade
 from .records import PersonRecord, PlanRecord, RunRecord, SchoolRecord
-from .runs import finish_run, last_exports, run_record
-from .tables import PlanRow, RunRow, SchoolRow, SecretRow
+from .retention import Retention, purge
+from .runs import (
+    UNFINISHED,
+    finish_run,
+    last_exports,
+    mark_interrupted,
+    reap_runs,
+    run_record,
+)
+from .tables import LockRow, PlanRow, RunRow, SchoolRow, SecretRow
 
 DEFAULT_URL = "sqlite:///cpro_siecle.sqlite3"
 
@@ -47,10 +66,27 @@ class Ledger:
     :param url: SQLAlchemy URL (``sqlite://`` for an in-memory ledger).
     """
 
-    def __init__(self, url: str = DEFAULT_URL) -> None:
+    def __init__(self, url: str = DEFAULT_URL, *, readonly: bool = False) -> None:
+        """:param readonly: open a SQLite file read-only, never migrating it (``analyse``).
+
+        :raises LedgerError: the database is unreachable, read-only, full or locked (or,
+            read-only, of an older schema).
+        """
         self.url = url
-        self.engine = make_engine(url)
-        upgrade(self.engine)
+        self.readonly = readonly and sqlite_path(url) is not None
+        self.engine = make_engine(url, readonly=self.readonly)
+        if self.readonly:
+            try:
+                revision = current(self.engine)
+            except LedgerError:  # a WAL ledger on a read-only disk opens only as immutable
+                self.engine.dispose()
+                self.engine = make_engine(url, readonly=True, immutable=True)
+                revision = current(self.engine)
+            if revision != head():
+                self.engine.dispose()
+                raise ledger_error("outdated", describe(url))
+        else:
+            upgrade(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         #: Import jobs (phase, progress, result), shared by every process.
         self.jobs = LedgerJobs(self.sessions)
@@ -229,6 +265,27 @@ class Ledger:
             raise ChecksumMismatchError(expected_checksum, record.checksum)
         return Plan.from_data(record.data, expected_checksum=record.checksum)
 
+    def resumable_plan(self, uaj: str, files_digest: str, *,
+                       stale_after: timedelta = STALE_AFTER) -> int | None:
+        """The school's unfinished plan made from the same files, to be continued.
+
+        That is the plan that last changed the school, if its runs did not finish it and
+        ``extra["files_digest"]`` (given at :meth:`save_plan`) is ``files_digest``, and no
+        live import holds the school's lock (a running import is not continued: a preview
+        taken meanwhile is a new plan, refused after it by its state version).
+        """
+        with self.sessions() as s:
+            lock = s.get(LockRow, uaj)
+            if lock is not None and not lock_record(lock, stale_after).stale:
+                return None
+            school = s.get(SchoolRow, uaj)
+            plan = s.get(PlanRow, school.version_plan_id) if school and school.version_plan_id \
+                else None
+            if (plan is None or plan.status not in UNFINISHED or plan.extra.get("redacted")
+                    or plan.extra.get("files_digest") != files_digest):
+                return None
+            return int(plan.id)
+
     def journal(self, plan_id: int) -> LedgerJournal:
         """The journal apply writes to for this plan."""
         record = self.plan_record(plan_id)
@@ -253,6 +310,10 @@ class Ledger:
             if school.version != record.state_version and school.version_plan_id != plan_id:
                 raise ChecksumMismatchError(_fingerprint(record.uaj, record.state_version),
                                             _fingerprint(record.uaj, school.version))
+            if school.version_plan_id not in (None, plan_id):
+                left = s.get(PlanRow, school.version_plan_id)
+                if left is not None and left.status in UNFINISHED:
+                    close_plan(s, left)  # never to be continued now: make its report
             if school.version_plan_id != plan_id:
                 school.version += 1
                 school.version_plan_id = plan_id
@@ -293,10 +354,9 @@ class Ledger:
         row = RunRow(uaj=record.uaj, plan_id=plan_id, user=user, started=now(),
                      files=list(record.files), counts={}, result="running")
         with self.sessions.begin() as s:
-            s.execute(update(RunRow).where(RunRow.uaj == record.uaj, RunRow.result == "running")
-                      .values(result="failed", finished=now(),
-                              error="Importation arrêtée en cours de route (processus "
-                                    "interrompu) ; reprise par une importation suivante."))
+            running = s.scalars(select(RunRow.id).where(RunRow.uaj == record.uaj,
+                                                        RunRow.result == "running")).all()
+            mark_interrupted(s, list(running), None)
             s.add(row)
             s.flush()
             return int(row.id)
@@ -310,11 +370,25 @@ class Ledger:
             finish_run(s, run_id, outcome, report)
         return self.run(run_id)
 
+    def purge(self, policy: Retention, at: datetime | None = None) -> dict[str, int]:
+        """Drop the personal data kept longer than ``policy`` allows (see
+        :mod:`.retention`); returns how many previews, plans and reports changed."""
+        with self.sessions.begin() as s:
+            return purge(s, policy, at or now())
+
+    def reap_runs(self, uaj: str | None = None, *, stale_after: timedelta = STALE_AFTER
+                  ) -> list[int]:
+        """Mark interrupted the runs still « running » whose school's lock is stale or gone
+        (their process died); returns their ids."""
+        with self.sessions.begin() as s:
+            return reap_runs(s, uaj, stale_after)
+
     def history(
         self, uaj: str | None = None, limit: int = 100, *, uajs: Collection[str] | None = None
     ) -> list[RunRecord]:
-        """Latest runs first, for one school, those of ``uajs``, or all; without their
-        reports (:meth:`run` gives one with it)."""
+        """Latest runs first, for one school, those of ``uajs``, or all (dead runs marked
+        interrupted first); without their reports (:meth:`run` gives one with it)."""
+        self.reap_runs(uaj)
         query = (select(RunRow).options(defer(RunRow.report)).order_by(RunRow.id.desc())
                  .limit(limit))
         if uaj is not None:
@@ -339,13 +413,46 @@ class Ledger:
 
     # -- lock -------------------------------------------------------------------------------
 
+    def acquire_lock(
+        self, uaj: str, holder: str, *, stale_after: timedelta = STALE_AFTER
+    ) -> HeldLock:
+        """Take the school's import lock (over a stale one); :meth:`HeldLock.start` starts
+        its heartbeat, :meth:`HeldLock.release` gives it back.
+
+        :raises ImportLockedError: a live import holds it (who, since when, where).
+        """
+        token = acquire(self.sessions, uaj, holder, stale_after=stale_after)
+        return HeldLock(self.sessions, uaj, token, stale_after,
+                        thread=not isinstance(self.engine.pool, StaticPool))
+
     @contextmanager
     def lock(
         self, uaj: str, holder: str, *, stale_after: timedelta = STALE_AFTER
-    ) -> Iterator[str]:
-        """Hold the school's import lock. :raises ImportLockedError: already held."""
-        with school_lock(self.sessions, uaj, holder, stale_after=stale_after) as token:
-            yield token
+    ) -> Iterator[HeldLock]:
+        """Hold the school's import lock, heartbeat running, for the ``with`` block.
+
+        :raises ImportLockedError: already held by a live import.
+        """
+        held = self.acquire_lock(uaj, holder, stale_after=stale_after).start()
+        try:
+            yield held
+        finally:
+            held.release()
+
+    def locks(self, *, stale_after: timedelta = STALE_AFTER) -> list[LockRecord]:
+        """Every import lock held, each judged stale or live."""
+        return locks(self.sessions, stale_after)
+
+    def unlock(self, uaj: str, *, stale_after: timedelta = STALE_AFTER) -> LockRecord | None:
+        """Release the school's lock by hand (the admin's confirmation is the caller's); its
+        running runs are marked interrupted. Returns the lock released, ``None`` if none."""
+        with self.sessions.begin() as s:
+            record = force_release(s, uaj, stale_after)
+            if record is not None:
+                running = s.scalars(select(RunRow.id).where(RunRow.uaj == uaj,
+                                                            RunRow.result == "running")).all()
+                mark_interrupted(s, list(running), record.heartbeat)
+        return record
 
 
 def _fingerprint(uaj: str, version: int) -> str:

@@ -49,9 +49,13 @@ class RunRecord:
     finished: datetime | None
     files: tuple[str, ...]
     counts: dict[str, Any]
-    result: str  # running, success, partial (some records refused), failed (interrupted)
+    #: ``running``, ``success``, ``partial`` (some records refused), ``failed`` (the host
+    #: failed mid-way) or ``interrupted`` (its process died, or its lock was released).
+    result: str
     error: str | None = None
     report: dict[str, Any] | None = field(default=None, repr=False)
+    #: The later run of the same plan whose report is the complete one.
+    resumed_by: int | None = None
 
     @property
     def result_label(self) -> str:
@@ -61,6 +65,7 @@ class RunRecord:
             "success": "réussie",
             "partial": "terminée avec des refus",
             "failed": "interrompue",
+            "interrupted": "interrompue",
         }.get(self.result, self.result)
 
 

@@ -171,16 +171,23 @@ class RunRow(Base):
     result: Mapped[str] = mapped_column(String(20), default="running")
     error: Mapped[str | None] = mapped_column(Text)
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: The later run of the same plan that finished it; its report is the complete one.
+    resumed_by: Mapped[int | None] = mapped_column(Integer)
+    #: What the retention purge removed from the report: ``passwords``, then ``personal``.
+    redacted: Mapped[str | None] = mapped_column(String(20))
 
 
 class LockRow(Base):
-    """The per-school import lock: who holds it since when."""
+    """The per-school import lock: who holds it since when, from which process, and the
+    last sign of life of that process (``heartbeat``, refreshed while the import runs)."""
 
     __tablename__ = "locks"
     uaj: Mapped[str] = mapped_column(String(16), primary_key=True)
     holder: Mapped[str] = mapped_column(String(100))
     token: Mapped[str] = mapped_column(String(40))
     since: Mapped[datetime] = mapped_column(DateTime)
+    heartbeat: Mapped[datetime | None] = mapped_column(DateTime)
+    process: Mapped[str | None] = mapped_column(String(200))
 
 
 class SecretRow(Base):

@@ -30,11 +30,13 @@ def shot(page: Page, name: str, full: bool = False) -> None:
     print("saved", name)
 
 
-def upload(page: Page, url: str, files: dict[str, Path]) -> None:
-    """Open an upload page, choose the files and ask for the analysis."""
+def upload(page: Page, url: str, files: dict[str, Path], ticks: tuple[str, ...] = ()) -> None:
+    """Open an upload page, choose the files, tick confirmations ``ticks``, ask for the analysis."""
     page.goto(url)
     for field, path in files.items():
         page.set_input_files(f"#{field}", str(path))
+    for tick in ticks:
+        page.check(f"#{tick}")
     page.click("#submit")
     page.wait_for_load_state()
 
@@ -47,12 +49,16 @@ def confirm_and_wait(page: Page) -> None:
 
 
 def year_change(page: Page, admin: str, folder: Path) -> None:
-    """A small generated school imported for 2025, then the preview of its 2026 pupils."""
+    """A second, generated school (a new school to confirm) imported for 2025, then the
+    preview of its 2026 pupils."""
     before = generate_school(folder / "2025", 240, 420, 30, uaj="0699999Z")
     after = generate_school(folder / "2026", 240, 420, 30, uaj="0699999Z", year=2026,
                             promote=True, extra_students=80)
-    for files in ({"sts": before["sts"]},
-                  {"eleves": before["eleves"], "responsables": before["responsables"]},
+    upload(page, f"{admin}/enseignants/", {"sts": before["sts"]})
+    shot(page, "17-nouvel-etablissement")
+    upload(page, f"{admin}/enseignants/", {"sts": before["sts"]}, ticks=("new_school",))
+    confirm_and_wait(page)
+    for files in ({"eleves": before["eleves"], "responsables": before["responsables"]},
                   {"sts": after["sts"]}):
         upload(page, f"{admin}/{'enseignants' if 'sts' in files else 'apprenants'}/", files)
         confirm_and_wait(page)
@@ -101,11 +107,19 @@ def walkthrough(page: Page, base: str) -> None:
     confirm_and_wait(page)
     shot(page, "10b-fin-de-l-importation")
     page.click("#cpro-report")
+    page.select_option("#cpro-handout-class", "2NDE1")  # the handouts of one class
     shot(page, "11-rapport-apprenants")
     page.goto(f"{admin}/historique/")
     shot(page, "12-historique")
     page.goto(f"{admin}/identifiants/")
     shot(page, "13-identifiants")
+    page.locator("table.cpro-guardians a:has-text('Réinitialiser le mot de passe')").first.click()
+    shot(page, "13b-reinitialisation-confirmation")
+    page.click("text=Confirmer la réinitialisation")
+    page.wait_for_selector(".cpro-flash")
+    shot(page, "13c-nouveau-mot-de-passe")
+    page.goto(f"{admin}/hors-siecle/")
+    shot(page, "18-hors-siecle", full=True)
     page.goto(f"{base}/admin/")
     page.fill("form.cpro-try #username", "louise.bernard")
     page.fill("form.cpro-try #password", "07112009")

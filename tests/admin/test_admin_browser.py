@@ -1,7 +1,8 @@
 """A real browser (Debian's headless Chromium, driven by Playwright) through the demo platform.
 
 The whole flow on the sample exports, with axe-core run on every page type it meets (login,
-home, upload, preview, progress, report, history, logins): no serious or critical violation.
+home, upload, preview, progress, report, history, logins, reset confirmation): no serious or
+critical violation, and none of them scrolls sideways at 390 px.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.admin.browser import chromium, serious_violations, served
+from tests.admin.browser import chromium, serious_violations, served, sideways_overflow
 
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "siecle-samples"
 
@@ -46,8 +47,15 @@ def page(demo_url: str) -> Iterator[object]:
 
 
 def _checked(tab, name: str) -> None:
+    """axe finds nothing serious, one ``<h1>``, and at 390 px nothing scrolls sideways."""
     assert serious_violations(tab) == [], name
     assert tab.locator("h1").count() == 1, name
+    size = tab.viewport_size
+    tab.set_viewport_size({"width": 390, "height": 844})
+    try:
+        assert sideways_overflow(tab) == 0, name
+    finally:
+        tab.set_viewport_size(size)
 
 
 def _import(tab, url: str, files: dict[str, Path]) -> None:
@@ -110,7 +118,8 @@ def _guardian_reset_is_confirmed(tab, base: str) -> None:
     """« Identifiants »: a guardian's reset asks first, then shows the new password once."""
     tab.goto(f"{base}/identifiants/")
     tab.locator("table.cpro-guardians a:has-text('Réinitialiser le mot de passe')").first.click()
-    tab.wait_for_selector("h5:has-text('Réinitialiser le mot de passe de')")
+    tab.wait_for_selector("h1:has-text('Réinitialiser le mot de passe de')")
+    _checked(tab, "reset confirmation")
     tab.click("text=Confirmer la réinitialisation")
     tab.wait_for_selector("text=Nouveau mot de passe de")
     assert re.search(r"/identifiants/(\?[^#]*)?#p-0691234X-resp-", tab.url)

@@ -220,3 +220,23 @@ def test_every_plugin_url_keeps_the_other_school_out(world, ui_module) -> None:
             assert not _leaks(response.data.decode("utf-8", "replace"), world), url
     assert (ledger.count(JobRow), ledger.count(RunRow)) == counts
     assert ledger.school(B).source == source
+
+
+def test_other_schools_import_lock_is_neither_shown_nor_released(world, ui_module) -> None:
+    """B's stale import lock is not listed for A's administrator, whose release of it is a
+    404 that keeps it; the operator sees it and releases it."""
+    ledger = get_state(world["app"]).ledger
+    ledger.acquire_lock(B, "bob")
+    client, operator = _client(world["app"], A), _client(world["app"], "ALL")
+    page = client.get(f"{BASE}/historique/").get_data(as_text=True)
+    assert "verrou pris par bob" not in page and not _leaks(page, world)
+    token = ui_module.csrf_token(client.get(ui_module.STS_URL).get_data(as_text=True))
+    refused = client.post(f"{BASE}/historique/verrou", data={
+        "csrf_token": token, "uaj": B, "confirm": "y"})
+    assert refused.status_code == 404 and not _leaks(refused.get_data(as_text=True), world)
+    assert [lock.uaj for lock in ledger.locks()] == [B]
+    page = operator.get(f"{BASE}/historique/").get_data(as_text=True)
+    assert "verrou pris par bob" in page
+    done = operator.post(f"{BASE}/historique/verrou", data={
+        "csrf_token": ui_module.csrf_token(page), "uaj": B, "confirm": "y"})
+    assert done.status_code == 302 and ledger.locks() == []

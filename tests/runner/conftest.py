@@ -36,12 +36,15 @@ def worker_env(tmp_path: Path, broker: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def start_worker(tmp_path: Path, redis_url: str) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
-    """Starts Celery workers of the plugin's own app; all stopped at the end."""
+def start_worker(
+    tmp_path: Path, redis_url: str
+) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+    """Starts Celery workers of the plugin's own app (``start(**more_environment)``); all
+    stopped at the end."""
     procs: list[subprocess.Popen[bytes]] = []
 
-    def start() -> subprocess.Popen[bytes]:
-        env = {**os.environ, **worker_env(tmp_path, redis_url)}
+    def start(**extra: str) -> subprocess.Popen[bytes]:
+        env = {**os.environ, **worker_env(tmp_path, redis_url), **extra}
         with open(tmp_path / f"worker{len(procs)}.log", "wb") as log:
             proc = subprocess.Popen(
                 [str(CELERY), "-A", "cpro_siecle_plugin.worker", "worker", "-Q", "cpro_siecle",

@@ -157,16 +157,17 @@ def test_interrupted_plan_may_be_resumed(ledger: Ledger) -> None:
 def test_run_of_a_killed_process_is_recorded_as_interrupted_by_the_next_run(
         ledger: Ledger) -> None:
     """A run left « running » (process killed) is marked interrupted when the next run of
-    the school starts; other schools' runs are left alone."""
+    the school starts; other schools' runs, under their live lock, are left alone."""
     plan_id = ledger.save_plan(first_plan(), "admin")
     killed = ledger.start_run(plan_id, "admin")
     other = ledger.save_plan(Plan((), {"uaj": "0750001A", "today": "2025-09-20"}), "admin")
-    elsewhere = ledger.start_run(other, "admin")
-    ledger.start_run(plan_id, "admin")
-    runs = {r.id: r for r in ledger.history(UAJ)}
-    assert runs[killed].result == "failed" and runs[killed].result_label == "interrompue"
+    with ledger.lock("0750001A", "bob"):
+        elsewhere = ledger.start_run(other, "admin")
+        ledger.start_run(plan_id, "admin")
+        runs = {r.id: r for r in ledger.history(UAJ)}
+        assert [r.result for r in ledger.history("0750001A") if r.id == elsewhere] == ["running"]
+    assert runs[killed].result == "interrupted" and runs[killed].result_label == "interrompue"
     assert runs[killed].finished is not None and "interrompu" in (runs[killed].error or "")
-    assert [r.result for r in ledger.history("0750001A") if r.id == elsewhere] == ["running"]
 
 
 def test_history_records_runs_latest_first(ledger: Ledger) -> None:

@@ -29,9 +29,11 @@ def test_lock_refusal_says_since_when_and_when_a_crashed_lock_lifts(ledger: Ledg
             with ledger.lock("0691234X", "bob", stale_after=timedelta(hours=2)):
                 pass
     error = info.value
-    assert error.since is not None and error.released_at == error.since + timedelta(hours=2)
+    assert error.heartbeat is not None and error.since is not None
+    assert error.released_at == error.heartbeat + timedelta(hours=2)
     assert f"depuis le {error.since:%d/%m/%Y à %H:%M}" in str(error)
-    assert f"levé automatiquement le {error.released_at:%d/%m/%Y à %H:%M}" in str(error)
+    assert f"levé automatiquement le {error.released_at:%d/%m/%Y à %H:%M:%S}" in str(error)
+    assert "processus n°" in str(error) and "cpro-siecle unlock 0691234X" in str(error)
 
 
 def test_lock_is_released_after_the_import(ledger: Ledger) -> None:

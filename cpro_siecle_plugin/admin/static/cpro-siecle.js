@@ -37,7 +37,26 @@
       button.addEventListener("click", function () { self.sort(th); });
     });
     this.apply();
+    this.reveal(window.location.hash.slice(1));
   }
+
+  List.prototype.reveal = function (id) {
+    /* Back from a row's action (#row-…): its page shown or its class opened, the row in view. */
+    var row = id ? document.getElementById(id) : null;
+    var at = this.rows.indexOf(row);
+    if (at === -1) { return; }
+    if (!this.groups.length) {
+      this.page = Math.floor(this.rows.filter(function (r) { return r.cproMatch; }).indexOf(row) / PAGE);
+      this.apply();
+    }
+    for (var box = row.parentElement; box; box = box.parentElement) {
+      if (box.tagName === "DETAILS") { box.open = true; }
+    }
+    row.classList.add("cpro-target");
+    /* The action's message (a new password, shown once) stays in sight above the row. */
+    document.querySelectorAll(".cpro-flash").forEach(function (flash) { flash.classList.add("cpro-stuck"); });
+    row.scrollIntoView({block: "center"});
+  };
 
   List.prototype.matches = function (row) {
     var query = this.search ? fold(this.search.value.trim()) : "";
