@@ -2,8 +2,10 @@
 
 Run with ``CPRO_MOODLE_DIR=/var/tmp/cpro-moodle-h2 python -m bench moodle-lab`` (as root: the
 lab is reset between runs and the CLI runs as www-data), or ``python -m
-bench.bench_moodle_lab --lab DIR [--students N] [--concurrency C] [--repeat R]``. Without a
-lab (no ``CPRO_MOODLE_DIR`` env file) it says so and does nothing.
+bench.bench_moodle_lab --lab DIR [--students N] [--concurrency C[,C...]] [--repeat R]
+[--first-only]``. Without a lab (no ``CPRO_MOODLE_DIR`` env file) it says so and does nothing.
+Several concurrencies are a sweep: each run uploads with the CLI once, then makes our first
+import at each concurrency in turn (the lab reset before each).
 
 One run, on the same machine and lab (the lab's README: ``../shared/moodle``), password
 policy off for both sides:
@@ -17,7 +19,11 @@ policy off for both sides:
 4. a year change (a third of the students gone, as many newcomers, 10 % moved).
 
 Each import of ours runs in a child process, so its peak RSS (``ru_maxrss``) is its own.
-Printed: times, the ratio ours / CLI, requests per web-service function, peak RSS.
+Printed: times (ours by phase: preview, then apply per action kind), the ratio ours / CLI,
+requests per web-service function and those repeated after a transient failure, peak RSS,
+and the machine's load average sampled during each timed part (other work on the machine
+slows one side more than the other: the ratio is meaningful only beside it). With several
+runs, the medians.
 """
 
 from __future__ import annotations
@@ -28,12 +34,16 @@ import json
 import os
 import resource
 import shlex
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -49,6 +59,34 @@ WRITE_FUNCTIONS = frozenset({
     "core_cohort_create_cohorts", "core_cohort_add_cohort_members",
     "core_cohort_delete_cohort_members", "core_role_assign_roles", "core_role_unassign_roles",
 })
+
+
+# -- the machine's load ------------------------------------------------------------------------
+
+
+@contextmanager
+def load_watch(every: float = 1.0) -> Iterator[dict[str, float]]:
+    """Sample the 1-minute load average while the block runs: ``mean`` and ``max`` then."""
+    samples = [os.getloadavg()[0]]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(every):
+            samples.append(os.getloadavg()[0])
+
+    figures: dict[str, float] = {}
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    try:
+        yield figures
+    finally:
+        stop.set()
+        watcher.join()
+        figures.update(mean=statistics.fmean(samples), max=max(samples))
+
+
+def _load(figures: dict[str, float]) -> str:
+    return f"load {figures['mean']:.1f} (max {figures['max']:.1f})"
 
 
 # -- the lab ---------------------------------------------------------------------------------
@@ -123,19 +161,21 @@ def upload_csv(plan: Any, dest: Path, noemail_domain: str = "noemail.invalid") -
     return sum(len(v) for v in cohorts.values())
 
 
-def cli_upload(lab: Path, csv_path: Path) -> float:
-    """Run Moodle's CLI upload as www-data in the lab's code folder; returns seconds."""
+def cli_upload(lab: Path, csv_path: Path) -> tuple[float, dict[str, float]]:
+    """Run Moodle's CLI upload as www-data in the lab's code folder; returns seconds and
+    the load average meanwhile."""
     command = ["runuser", "-u", "www-data", "--", "php",
                str(lab / "moodle/admin/tool/uploaduser/cli/uploaduser.php"),
                f"--file={csv_path}", "--delimiter_name=comma", "--encoding=UTF-8",
                "--uutype=0", "--uupasswordnew=0", "--uuforcepasswordchange=2",
                "--uustandardusernames=0"]
-    start = time.perf_counter()
-    reply = subprocess.run(command, cwd=lab / "moodle", capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
+    with load_watch() as load:
+        start = time.perf_counter()
+        reply = subprocess.run(command, cwd=lab / "moodle", capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
     if reply.returncode:
         raise RuntimeError(f"uploaduser.php failed: {reply.stdout[-2000:]} {reply.stderr[-2000:]}")
-    return elapsed
+    return elapsed, load
 
 
 # -- our import, in a child process ----------------------------------------------------------
@@ -178,7 +218,8 @@ def child(args: dict[str, Any]) -> dict[str, Any]:
         "actions": actions, "counts": counts,
         "done": len(outcome.done_keys), "failed": len(outcome.failed),
         "failures": dict(list(outcome.failed.items())[:5]), "ws_calls": ws,
-        "apply_ws_calls": dict(Counter(ws) - before),
+        "apply_ws_calls": dict(Counter(ws) - before), "timings": outcome.timings,
+        "retries": dict(getattr(getattr(host, "rest", None), "retried", {})),
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
     if args.get("trace"):
@@ -188,13 +229,15 @@ def child(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_child(args: dict[str, Any]) -> dict[str, Any]:
-    """:func:`child` in a fresh interpreter (its own peak RSS)."""
-    reply = subprocess.run([sys.executable, "-m", "bench.bench_moodle_lab", "--child",
-                            json.dumps(args)], capture_output=True, text=True,
-                           cwd=Path(__file__).resolve().parent.parent)
+    """:func:`child` in a fresh interpreter (its own peak RSS), with the load meanwhile."""
+    with load_watch() as load:
+        reply = subprocess.run([sys.executable, "-m", "bench.bench_moodle_lab", "--child",
+                                json.dumps(args)], capture_output=True, text=True,
+                               cwd=Path(__file__).resolve().parent.parent)
     if reply.returncode:
         raise RuntimeError(f"import failed: {reply.stderr[-3000:]}")
     figures: dict[str, Any] = json.loads(reply.stdout.strip().splitlines()[-1])
+    figures["load"] = load
     return figures
 
 
@@ -226,7 +269,14 @@ def _print_import(label: str, f: dict[str, Any]) -> None:
     apply_writes = sum(n for fn, n in f["apply_ws_calls"].items() if fn in WRITE_FUNCTIONS)
     print(f"{label}: {f['total_s']:.1f} s (preview {f['preview_s']:.1f} s, apply + report "
           f"{f['apply_s']:.1f} s), {f['actions']} actions {f['counts']}, done {f['done']}, "
-          f"failed {f['failed']}{' ' + str(f['failures']) if f['failed'] else ''}")
+          f"failed {f['failed']}{' ' + str(f['failures']) if f['failed'] else ''}; "
+          f"{_load(f['load'])}")
+    steps = f.get("timings") or {}
+    if steps:
+        print("  apply by kind: " + ", ".join(f"{k} {t:.1f} s" for k, t in steps.items())
+              + f"; other (preflight, report, ledger) {f['apply_s'] - sum(steps.values()):.1f} s")
+    if f.get("retries"):
+        print(f"  requests repeated after a transient failure: {f['retries']}")
     print(f"  peak RSS {f['maxrss_mb']:.0f} MB"
           + (f", traced peak {f['traced_peak_mb']:.0f} MB" if "traced_peak_mb" in f else "")
           + f"; requests {sum(ws.values())}, of which write {writes} "
@@ -236,9 +286,9 @@ def _print_import(label: str, f: dict[str, Any]) -> None:
         print(f"    {function:<40}{n:>6}{mark}")
 
 
-def run(lab: Path, students: int, concurrency: int, batch: int, repeat: int,
-        trace: bool) -> list[dict[str, Any]]:
-    """CLI upload then our three imports, ``repeat`` times; returns each run's figures."""
+def run(lab: Path, students: int, concurrency: list[int], batch: int, repeat: int,
+        trace: bool, first_only: bool = False) -> list[dict[str, Any]]:
+    """CLI upload then our imports, ``repeat`` times; returns each run's figures."""
     env = lab_env(lab)
     results = []
     with tempfile.TemporaryDirectory(prefix="cpro-bench-") as tmp:
@@ -253,37 +303,59 @@ def run(lab: Path, students: int, concurrency: int, batch: int, repeat: int,
         plan = _plan(first)
         members = upload_csv(plan, Path(tmp) / "upload.csv")
         accounts = plan.counts().get("create_user", 0)
+        del plan
         base = {"url": env["CPRO_SIECLE_MOODLE_URL"], "token": env["CPRO_SIECLE_MOODLE_TOKEN"],
-                "role": env["CPRO_SIECLE_MOODLE_PARENT_ROLE"], "concurrency": concurrency,
-                "batch": batch, "trace": trace}
+                "role": env["CPRO_SIECLE_MOODLE_PARENT_ROLE"], "batch": batch, "trace": trace}
         print(f"School: {students} students, {accounts} accounts, {members} memberships; "
-              f"concurrency {concurrency}, batch {'per function' if not batch else batch}; "
-              f"lab {env['CPRO_SIECLE_MOODLE_URL']} ({env.get('CPRO_MOODLE_RELEASE', '?')})")
+              f"concurrency {','.join(map(str, concurrency))}, batch "
+              f"{'per function' if not batch else batch}; lab {env['CPRO_SIECLE_MOODLE_URL']} "
+              f"({env.get('CPRO_MOODLE_RELEASE', '?')}); {os.cpu_count()} CPUs")
         for n in range(repeat):
-            print(f"--- run {n + 1}/{repeat}")
+            print(f"--- run {n + 1}/{repeat}", flush=True)
             reset(lab)
-            cli = cli_upload(lab, Path(tmp) / "upload.csv")
-            print(f"Moodle CLI upload (accounts + memberships): {cli:.1f} s; site: "
-                  f"{site_counts(env)}")
-            reset(lab)
-            ledger = Path(tmp) / f"ledger{n}.sqlite3"
-            common = {**base, "ledger": str(ledger)}
-            ours = run_child({**common, "files": [str(p) for p in first.values()],
-                              "today": FIRST_DAY.isoformat()})
-            _print_import("Our first import (cohorts, accounts, memberships, guardian links)",
-                          ours)
-            print(f"  site: {site_counts(env)}")
-            print(f"  RATIO ours / CLI: {ours['total_s'] / cli:.2f} (apply alone "
-                  f"{ours['apply_s'] / cli:.2f})")
-            same = run_child({**common, "files": [str(p) for p in first.values()],
-                              "today": FIRST_DAY.isoformat()})
-            _print_import("No-change re-import", same)
-            year = run_child({**common, "files": [str(p) for p in later.values()],
-                              "today": NEXT_YEAR_DAY.isoformat()})
-            _print_import("Year change", year)
-            print(f"  site: {site_counts(env)}")
-            results.append({"cli_s": cli, "first": ours, "same": same, "year": year})
+            cli, cli_load = cli_upload(lab, Path(tmp) / "upload.csv")
+            print(f"Moodle CLI upload (accounts + memberships): {cli:.1f} s, {_load(cli_load)}; "
+                  f"site: {site_counts(env)}", flush=True)
+            for c in concurrency:
+                reset(lab)
+                ledger = Path(tmp) / f"ledger{n}-{c}.sqlite3"
+                common = {**base, "ledger": str(ledger), "concurrency": c}
+                ours = run_child({**common, "files": [str(p) for p in first.values()],
+                                  "today": FIRST_DAY.isoformat()})
+                _print_import(f"Our first import, concurrency {c} (cohorts, accounts, "
+                              "memberships, guardian links)", ours)
+                print(f"  site: {site_counts(env)}")
+                print(f"  RATIO ours / CLI: {ours['total_s'] / cli:.2f} (apply alone "
+                      f"{ours['apply_s'] / cli:.2f})", flush=True)
+                figures: dict[str, Any] = {"cli_s": cli, "cli_load": cli_load, "first": ours,
+                                           "concurrency": c}
+                if not first_only:
+                    same = run_child({**common, "files": [str(p) for p in first.values()],
+                                      "today": FIRST_DAY.isoformat()})
+                    _print_import("No-change re-import", same)
+                    year = run_child({**common, "files": [str(p) for p in later.values()],
+                                      "today": NEXT_YEAR_DAY.isoformat()})
+                    _print_import("Year change", year)
+                    print(f"  site: {site_counts(env)}", flush=True)
+                    figures.update(same=same, year=year)
+                results.append(figures)
+    _print_medians(results)
     return results
+
+
+def _print_medians(results: list[dict[str, Any]]) -> None:
+    """Per concurrency: each run's ratio, their median, peak RSS and load averages."""
+    for c in sorted({r["concurrency"] for r in results}):
+        mine = [r for r in results if r["concurrency"] == c]
+        ratios = [r["first"]["total_s"] / r["cli_s"] for r in mine]
+        print(f"SUMMARY concurrency {c}: ratio ours / CLI "
+              f"{', '.join(f'{x:.2f}' for x in ratios)} (median "
+              f"{statistics.median(ratios):.2f}); first import "
+              f"{statistics.median(r['first']['total_s'] for r in mine):.1f} s, CLI "
+              f"{statistics.median(r['cli_s'] for r in mine):.1f} s (medians); peak RSS "
+              f"{max(r['first']['maxrss_mb'] for r in mine):.0f} MB (max); load during ours "
+              f"{statistics.median(r['first']['load']['mean'] for r in mine):.1f}, during the "
+              f"CLI {statistics.median(r['cli_load']['mean'] for r in mine):.1f} (medians)")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -292,12 +364,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lab", type=Path, default=os.environ.get("CPRO_MOODLE_DIR"))
     parser.add_argument("--students", type=int,
                         default=int(os.environ.get("BENCH_STUDENTS", "4000")))
-    parser.add_argument("--concurrency", type=int,
-                        default=int(os.environ.get("BENCH_CONCURRENCY", "4")))
+    parser.add_argument("--concurrency", default=os.environ.get("BENCH_CONCURRENCY", "4"),
+                        help="requests in flight; several (1,2,4) make a sweep")
     parser.add_argument("--batch", type=int, default=int(os.environ.get("BENCH_BATCH", "0")),
                         help="records per request for every function (0: per function)")
     parser.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", "1")))
     parser.add_argument("--trace", action="store_true", help="tracemalloc in the imports")
+    parser.add_argument("--first-only", action="store_true",
+                        default=bool(os.environ.get("BENCH_FIRST_ONLY")),
+                        help="only the first import (no re-import, no year change)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(sys.argv[1:] if argv is None and __name__ == "__main__" else argv
                              or [])
@@ -308,7 +383,8 @@ def main(argv: list[str] | None = None) -> None:
         print("Skipped: no Moodle lab (set CPRO_MOODLE_DIR to a lab folder made by "
               "../shared/moodle/setup.sh, e.g. CPRO_MOODLE_DIR=/var/tmp/cpro-moodle-h2).")
         return
-    run(Path(args.lab), args.students, args.concurrency, args.batch, args.repeat, args.trace)
+    run(Path(args.lab), args.students, [int(c) for c in str(args.concurrency).split(",")],
+        args.batch, args.repeat, args.trace, args.first_only)
 
 
 if __name__ == "__main__":

@@ -28,12 +28,13 @@ from .siecle.analyse import Analysis, LastImport, SchoolHistory
 from .siecle.archive import InputFile
 from .store import Ledger, RunRecord
 from .store.login_parts import LoginsPart
+from .store.plans import StoredPlan
 from .store.records import PersonRecord
 from .store.report_data import report_from_data, report_to_data
 from .store.retention import Retention
 from .sync.credentials import initial_password, random_password
-from .sync.desired import desired_state
-from .sync.plan import CreateUser, Plan
+from .sync.desired import Desired, desired_state
+from .sync.plan import CreateUser, Plan, PlanSource, total
 from .sync.planner import compute_plan, planned_login_stems
 from .sync.safety import enforce
 from .sync.state import LedgerState, Population, cohort_code
@@ -208,9 +209,9 @@ class SiecleService:
             log.info("Reprise du plan n° %d (mêmes fichiers).", resumed)
             return Preview(resumed, plan, plan.checksum, analysis, self._preflight(plan),
                            dict(plan.meta.get("brake") or {}), resumed=True)
-        analysis, snapshot, state, version, plan = self._prepare(files, expected, confirm, scope,
-                                                                 analysis)
-        extra = {**self._extra(snapshot, state), "files_digest": digest}
+        analysis, snapshot, (state, desired), version, plan = self._prepare(
+            files, expected, confirm, scope, analysis)
+        extra = {**self._extra(snapshot, state, desired), "files_digest": digest}
         plan_id = self.ledger.save_plan(plan, user, list(snapshot.files), state_version=version,
                                         extra=extra)
         brake = dict(plan.meta.get("brake") or {})
@@ -230,24 +231,27 @@ class SiecleService:
         self, files: Sequence[InputFile], expected: Collection[ExportKind] | None,
         confirm: Collection[str], scope: SchoolScope | None = None,
         analysis: Analysis | None = None,
-    ) -> tuple[Analysis, Snapshot, LedgerState, int, Plan]:
+    ) -> tuple[Analysis, Snapshot, tuple[LedgerState, Desired], int, Plan]:
         analysis = analysis or self.analyse(files, expected, confirm, scope)
         analysis.raise_for_errors()
         snapshot = analysis.snapshot
         assert snapshot is not None
         version = self.ledger.state_version(snapshot.uaj)  # read before the state it guards
         state = self.ledger.load_state(snapshot.uaj, every_login=False)
-        stems = planned_login_stems(snapshot, state, self.today, self.settings)
+        # The desired state does not depend on the platform's logins: computed once.
+        desired = desired_state(snapshot, state, self.today, self.settings)
+        stems = planned_login_stems(snapshot, state, self.today, self.settings, desired)
         state = replace(state, taken_usernames=state.taken_usernames
                         | self.ledger.taken_logins(stems))  # others' logins the plan may meet
-        return analysis, snapshot, state, version, self._plan(snapshot, state)
+        plan = self._plan(snapshot, state, desired)
+        return analysis, snapshot, (state, desired), version, plan
 
-    def _plan(self, snapshot: Snapshot, state: LedgerState) -> Plan:
+    def _plan(self, snapshot: Snapshot, state: LedgerState, desired: Desired) -> Plan:
         """Plan, then re-plan while planned logins belong to host accounts not ours."""
         taken: set[str] = set()
         for _ in range(USERNAME_ROUNDS):
             current = replace(state, taken_usernames=state.taken_usernames | taken)
-            plan = compute_plan(snapshot, current, self.today, self.settings)
+            plan = compute_plan(snapshot, current, self.today, self.settings, desired)
             creates = [a for a in plan.actions if isinstance(a, CreateUser)]
             if not creates:
                 return plan
@@ -260,11 +264,11 @@ class SiecleService:
             taken |= clash
         raise PlanError("Impossible de trouver des identifiants libres sur la plateforme.")
 
-    def _extra(self, snapshot: Snapshot, state: LedgerState) -> dict[str, Any]:
+    def _extra(self, snapshot: Snapshot, state: LedgerState, desired: Desired
+               ) -> dict[str, Any]:
         """Side data kept with the plan: birth dates (password resets) and STS structures."""
-        wanted = desired_state(snapshot, state, self.today, self.settings).people
         extra: dict[str, Any] = {
-            "birth_dates": {k: p.birth_date.isoformat() for k, p in wanted.items()
+            "birth_dates": {k: p.birth_date.isoformat() for k, p in desired.people.items()
                             if p.birth_date and k not in state.people},
             "source": snapshot.source,
         }
@@ -306,27 +310,26 @@ class SiecleService:
                 outcome = apply_plan(plan, self.host, self.ledger.journal(plan_id),
                                      progress=beating)
             except Exception as exc:
-                broken = ApplyOutcome(complete=False, error=str(exc), total=len(plan.actions))
+                broken = ApplyOutcome(complete=False, error=str(exc), total=total(plan))
                 self.ledger.finish_run(run_id, broken, None)
                 raise
             forced = user if force and plan.meta.get("brake", {}).get("triggered") else None
             report = build_report(plan, outcome, people=names, forced_by=forced)
             report_data = report_to_data(replace(report, warnings=(*report.warnings,
                                                                    *self.host.notices)))
-            del plan, names, report  # not needed to record the run: freed before its largest step
+            del names, report  # not needed to record the run: freed before its largest step
             self.ledger.finish_run(run_id, outcome, report_data)
         outcome.run_id = run_id
         return outcome
 
-    def _stored(self, plan_id: int, checksum: str) -> tuple[str, Plan]:
-        """The school and the stored plan to apply (the record, holding the whole plan's
-        data a second time, is not kept during the import)."""
+    def _stored(self, plan_id: int, checksum: str) -> tuple[str, StoredPlan]:
+        """The school and the stored plan to apply, verified, streamed part by part."""
         record = self.ledger.plan_record(plan_id)
         if checksum != record.checksum:
             raise ChecksumMismatchError(checksum, record.checksum)
         if record.status == "applied":
             raise PlanError("Ce plan a déjà été appliqué : relancez l'aperçu.")
-        return record.uaj, self.ledger.get_plan(plan_id, expected_checksum=checksum)
+        return record.uaj, self.ledger.stored_plan(plan_id, expected_checksum=checksum)
 
     def apply_request(
         self, request: ImportRequest, progress: Callable[[int, int], None]
@@ -335,13 +338,13 @@ class SiecleService:
         return self.apply(request.plan_id, request.checksum, request.user,
                           force=request.force, progress=progress)
 
-    def _preflight(self, plan: Plan) -> Preflight:
+    def _preflight(self, plan: PlanSource) -> Preflight:
         """The host's checks (write probes only when the plan writes), and its identity."""
-        preflight = self.host.check(writes=not plan.is_empty)
+        preflight = self.host.check(writes=total(plan) > 0)
         uaj = str(plan.meta.get("uaj", ""))
         return replace(preflight, checks=(*preflight.checks, self._host_identity_check(uaj)))
 
-    def _check_host(self, plan: Plan) -> None:
+    def _check_host(self, plan: PlanSource) -> None:
         """Refuse, before any write, a host not ready or not the school's; bind it if new."""
         preflight = self._preflight(plan)
         if not preflight.ok:
@@ -439,7 +442,7 @@ class SiecleService:
             run = self.ledger.run(run.resumed_by)
         if run.report is not None:
             return report_from_data(run.report)
-        plan = self.ledger.get_plan(run.plan_id)
+        plan = self.ledger.stored_plan(run.plan_id)
         done = {k for k, s in self.ledger.journal(run.plan_id).statuses(plan.checksum).items()
                 if s == "done"}
         return build_report(plan, ApplyOutcome(done_keys=done, complete=False))

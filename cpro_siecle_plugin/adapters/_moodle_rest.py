@@ -124,6 +124,8 @@ class MoodleTransport:
         self.backoff = backoff
         self.sleep = sleep
         self.calls: Counter[str] = Counter()
+        #: Attempts repeated after a transient failure, per function.
+        self.retried: Counter[str] = Counter()
 
     def __repr__(self) -> str:
         return f"MoodleTransport(url={self.url!r}, token='***')"
@@ -186,6 +188,8 @@ class MoodleTransport:
                 if attempt + 1 == attempts:
                     raise
                 pause = self.backoff * 2**attempt
+                with self.lock:
+                    self.retried[function] += 1
                 log.warning("Appel %s en échec passager : nouvel essai dans %.1f s.", function,
                             pause)
                 self.sleep(pause)

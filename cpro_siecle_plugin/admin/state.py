@@ -101,6 +101,6 @@ class PluginState:
         number = parse_id(plan_id)
         if number is None:
             raise PlanError(msg("plan_unknown"))
-        enforce(self.ledger.get_plan(number, expected_checksum=checksum), force)
+        enforce(self.ledger.stored_plan(number, expected_checksum=checksum), force)
         uaj = self.ledger.plan_record(number).uaj
         return self.jobs.submit(uaj, number, checksum, user, force)

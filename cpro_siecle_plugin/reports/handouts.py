@@ -12,9 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
-
-from fpdf.enums import MethodReturnValue
 
 from ..collation import class_key, person_key
 from .pdf import ReportPdf, Section, find_font
@@ -88,54 +85,40 @@ class _HandoutPdf(ReportPdf):
                   style: str = "") -> None:
         """``text`` on one line at (x, y), shrunk to fit ``w`` mm."""
         fitted = self.fit_size(text, w, size, self.family, style)
-        self.set_font(self.family, style, fitted)
-        self.set_xy(x, y)
-        self.cell(w, fitted * 0.45, self.clean(text))
+        self.put(x, y, fitted * 0.45, self.clean(text), fitted, self.family, style)
 
     def field(self, x: float, y: float, w: float, label: str, value: str, size: float) -> None:
         """« label » then ``value`` in monospace, fitted to what is left of ``w`` mm."""
-        self.set_font(self.family, "", 8)
-        self.set_xy(x, y)
-        label_w = self.get_string_width(self.clean(label)) + 2
-        self.cell(label_w, size * 0.45, self.clean(label))
+        label = self.clean(label)
+        label_w = self.measure(label, 8, self.family) + 2
+        self.put(x, y, size * 0.45, label, 8, self.family)
         fitted = self.fit_size(value, w - label_w, size)
-        self.set_font(self.mono, "", fitted)
-        self.cell(w - label_w, size * 0.45, self.clean(value))
+        self.put(x + label_w, y, size * 0.45, self.clean(value), fitted, self.mono)
 
     def note(self, x: float, y: float, w: float, text: str, size: float = 7) -> None:
-        """A small wrapped paragraph (never used for logins).
+        """A small wrapped paragraph (never used for logins); the position moves below it.
 
         The lines are broken once per text and width: the same steps are printed on every
-        slip, and fpdf2's line breaking is what costs most in a 1,200-slip document.
+        slip.
         """
-        self.set_font(self.family, "", size)
         key = (text, w, size)
-        if key not in self._wrapped:
-            lines = self.multi_cell(w, size * 0.42, self.clean(text), dry_run=True,
-                                    output=MethodReturnValue.LINES)
-            self._wrapped[key] = [str(line) for line in cast(list[str], lines)]
-        for index, line in enumerate(self._wrapped[key]):
-            self.set_xy(x, y + index * size * 0.42)
-            self.cell(w, size * 0.42, line)
-        self.set_xy(x, y + len(self._wrapped[key]) * size * 0.42)
+        lines = self._wrapped.get(key)
+        if lines is None:
+            lines = self._wrapped[key] = self.wrap(self.clean(text), w - 2 * self.c_margin,
+                                                   size)
+        height = size * 0.42
+        self.put_lines(x, y, height, lines, size)
+        self.set_xy(x, y + len(lines) * height)
 
     def cut_marks(self, columns: int, rows: int) -> None:
-        """Dashed lines around and between the cells of a ``columns`` × ``rows`` grid."""
+        """Dashed grey lines around and between the cells of a ``columns`` × ``rows`` grid."""
         width, height = self.w - 2 * MARGIN, self.h - 2 * MARGIN
-        self.set_draw_color(150, 150, 150)
-        self.set_line_width(0.2)
-        with self.local_context():
-            self.set_dash_pattern(dash=2, gap=1.5)
-            for i in range(columns + 1):
-                x = MARGIN + i * width / columns
-                self.line(x, MARGIN, x, MARGIN + height)
-            for j in range(rows + 1):
-                y = MARGIN + j * height / rows
-                self.line(MARGIN, y, MARGIN + width, y)
-        self.set_font(self.family, "", 6)
-        self.set_xy(MARGIN, MARGIN - 4)
-        self.cell(0, 3, self.clean("✂ Découper selon les pointillés"))
-        self.set_draw_color(0, 0, 0)
+        lines = [(MARGIN + i * width / columns, MARGIN, MARGIN + i * width / columns,
+                  MARGIN + height) for i in range(columns + 1)]
+        lines += [(MARGIN, MARGIN + j * height / rows, MARGIN + width,
+                   MARGIN + j * height / rows) for j in range(rows + 1)]
+        self.dashed_lines(tuple(lines), gray=150, width=0.2, dash=(2, 1.5))
+        self.put(MARGIN, MARGIN - 4, 3, self.clean("✂ Découper selon les pointillés"), 6)
 
 
 def _slip(pdf: _HandoutPdf, x: float, y: float, w: float, h: float, line: AccountLine,

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
 
 from ..collation import class_key
+from .canvas import Canvas
 from .render import french_date
 from .report import AccountLine, Report
 
@@ -37,8 +36,6 @@ MONO_CANDIDATES = (
     Path("/usr/share/fonts/dejavu/DejaVuSansMono.ttf"),
     Path("/usr/share/fonts/TTF/DejaVuSansMono.ttf"),
 )
-#: Smallest font size (pt) a login is shrunk to; below it the cell grows instead.
-MIN_LOGIN_SIZE = 5.0
 _LATIN1_SUBSTITUTES = str.maketrans(
     {
         "Œ": "OE",
@@ -106,7 +103,7 @@ def find_mono_font() -> Path | None:
     return next((p for p in MONO_CANDIDATES if p.is_file()), None)
 
 
-class ReportPdf(FPDF):
+class ReportPdf(Canvas):
     """An A4 document with a title header and numbered pages."""
 
     def __init__(self, title: str, font_path: Path | None = None) -> None:
@@ -124,25 +121,6 @@ class ReportPdf(FPDF):
         self.mono = "Mono" if mono is not None else "Courier"
         self.set_title(self.clean(title))
         self.set_auto_page_break(auto=True, margin=15)
-
-    def fit_size(self, text: str, width: float, size: float, family: str = "",
-                 style: str = "") -> float:
-        """The largest font size up to ``size`` at which ``text`` fits ``width`` mm, in
-        ``family`` (default: the monospace font of logins).
-
-        Never below :data:`MIN_LOGIN_SIZE`: a login longer still overflows its cell's
-        margin rather than being wrapped or cut.
-        """
-        self.set_font(family or self.mono, style, size)
-        needed = self.get_string_width(self.clean(text))
-        if needed <= width or needed == 0:
-            return size
-        return max(MIN_LOGIN_SIZE, size * width / needed)
-
-    def mono_face(self, text: str, width: float, size: float = 9) -> FontFace:
-        """The font face of a table cell printing ``text`` whole in a ``width`` mm column."""
-        return FontFace(family=self.mono, size_pt=self.fit_size(text, width - 2 * self.c_margin,
-                                                                 size))
 
     def finish(self) -> bytes:
         """The document's bytes; the font files fontTools keeps open are closed."""
@@ -186,21 +164,11 @@ class ReportPdf(FPDF):
         if not section.rows:
             return
         self.heading(f"{section.title} ({len(section.rows)})", 11)
-        widths = tuple(section.widths) if section.widths else None
-        shares = widths or (1,) * len(section.columns)
+        shares = tuple(section.widths) if section.widths else (1,) * len(section.columns)
         columns = [self.epw * w / sum(shares) for w in shares]
-        with self.table(
-            col_widths=widths, text_align="LEFT", line_height=5, first_row_as_headings=True
-        ) as table:
-            table.row([self.clean(c) for c in section.columns])
-            for cells in section.rows:
-                row = table.row()
-                for index, cell in enumerate(cells):
-                    text = self.clean(cell)
-                    face = (self.mono_face(text, columns[index]) if index in section.mono
-                            else None)
-                    row.cell(text, style=face)
-                self.set_font(self.family, "", 9)
+        self.grid([self.clean(c) for c in section.columns],
+                  [[self.clean(c) for c in cells] for cells in section.rows],
+                  columns, section.mono)
         self.ln(4)
 
 

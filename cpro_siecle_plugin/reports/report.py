@@ -6,7 +6,7 @@ Initial passwords appear here and nowhere else. Renderers (CSV, text; the PDF li
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
@@ -18,7 +18,7 @@ from ..sync.plan import (
     CreateUser,
     DeactivateUser,
     DeleteUser,
-    Plan,
+    PlanSource,
     ReactivateUser,
     SuspendUser,
 )
@@ -176,10 +176,10 @@ def _national_id(key: str) -> str:
     return key.rsplit(":", 1)[-1]
 
 
-def _names(plan: Plan, people: Mapping[str, Known] | None) -> dict[str, Known]:
+def _names(plan: PlanSource, people: Mapping[str, Known] | None) -> dict[str, Known]:
     """Person key → how to name them, from ``people`` then the plan's creations."""
     names = dict(people or {})
-    for action in plan.actions:
+    for action in plan.stream({CreateUser.kind}):
         if isinstance(action, CreateUser):
             names[action.person_key] = Known(action.lastname, action.firstname,
                                              action.username, action.division or "")
@@ -211,7 +211,7 @@ def _account(action: CreateUser, names: Mapping[str, Known]) -> AccountLine:
     )
 
 
-def _change(action: Action, plan: Plan, names: Mapping[str, Known]) -> ChangeLine | None:
+def _change(action: Action, plan: PlanSource, names: Mapping[str, Known]) -> ChangeLine | None:
     if isinstance(action, ReactivateUser):
         change, detail = "reactivated", "réactivé" + (" et rétabli" if action.unsuspend else "")
     elif isinstance(action, DeactivateUser):
@@ -248,57 +248,58 @@ def _change_key(line: ChangeLine) -> tuple[object, ...]:
             line.key)
 
 
-def _failures(
-    plan: Plan, outcome: Outcome | None, names: Mapping[str, Known]
-) -> tuple[FailureLine, ...]:
-    if outcome is None:
-        return ()
-    by_key = {a.key: a for a in plan.actions}
-    lines = []
-    for key, reason in sorted(outcome.failed.items()):
-        action = by_key.get(key)
-        person = getattr(action, "person_key", None) or getattr(action, "guardian_key", None)
-        who = _who(person, names) if isinstance(person, str) else ""
-        lines.append(FailureLine(key, action.kind if action else "", who, reason))
-    return tuple(lines)
+def _failure(action: Action, reason: str, names: Mapping[str, Known]) -> FailureLine:
+    person = getattr(action, "person_key", None) or getattr(action, "guardian_key", None)
+    who = _who(person, names) if isinstance(person, str) else ""
+    return FailureLine(action.key, action.kind, who, reason)
 
 
-def _kept(actions: Iterable[Action], outcome: Outcome | None) -> list[Action]:
-    if outcome is None:
-        return list(actions)
-    done = set(outcome.done_keys)
-    return [a for a in actions if a.key in done]
+#: Kinds of actions a report lists (memberships and links are only counted, or failed).
+_LISTED = frozenset({CreateCohort.kind, CreateUser.kind, ReactivateUser.kind,
+                     DeactivateUser.kind, SuspendUser.kind, DeleteUser.kind})
 
 
 def build_report(
-    plan: Plan,
+    plan: PlanSource,
     outcome: Outcome | None = None,
     people: Mapping[str, Known] | None = None,
     forced_by: str | None = None,
 ) -> Report:
     """The report of a plan, or of what an apply actually did.
 
-    :param forced_by: who applied the plan past a triggered safety brake; the report then
-        says so instead of the preview's warning.
+    The plan is streamed twice (names of the new accounts, then the lines): only what the
+    report lists is kept, never the plan's memberships and links.
 
-    :param plan: the plan previewed or applied.
+    :param plan: the plan previewed or applied (a stored plan is read a part at a time).
     :param outcome: the apply outcome; when given, only actions done are listed and
         failed ones get their own section.
     :param people: known people by person key, to name the students of guardians (with
         their class) and the accounts deactivated or deleted.
+    :param forced_by: who applied the plan past a triggered safety brake; the report then
+        says so instead of the preview's warning.
     :returns: plain frozen data for the renderers.
     """
     names = _names(plan, people)
-    actions = _kept(plan.actions, outcome)
-    cohorts = tuple(
-        CohortLine(a.cohort_key, a.idnumber, a.name, a.description)
-        for a in actions
-        if isinstance(a, CreateCohort)
-    )
-    accounts = sorted(
-        (_account(a, names) for a in actions if isinstance(a, CreateUser)), key=_sort_key
-    )
-    changes = [c for c in (_change(a, plan, names) for a in actions) if c is not None]
+    done = outcome.done_keys if outcome is not None else None
+    failed = outcome.failed if outcome is not None else {}
+    cohorts: list[CohortLine] = []
+    accounts: list[AccountLine] = []
+    changes: list[ChangeLine] = []
+    failures: list[FailureLine] = []
+    for action in plan.stream():
+        if action.key in failed:
+            failures.append(_failure(action, failed[action.key], names))
+        if action.kind not in _LISTED or (done is not None and action.key not in done):
+            continue
+        if isinstance(action, CreateCohort):
+            cohorts.append(CohortLine(action.cohort_key, action.idnumber, action.name,
+                                      action.description))
+        elif isinstance(action, CreateUser):
+            accounts.append(_account(action, names))
+        elif (change := _change(action, plan, names)) is not None:
+            changes.append(change)
+    listed = {line.action_key for line in failures}
+    failures += [FailureLine(k, "", "", r) for k, r in failed.items() if k not in listed]
     meta = plan.meta
     return Report(
         uaj=str(meta.get("uaj", "")),
@@ -306,10 +307,10 @@ def build_report(
         today=str(meta.get("today", "")),
         files=tuple(meta.get("files", ())),
         applied=outcome is not None,
-        cohorts=cohorts,
-        accounts=tuple(accounts),
+        cohorts=tuple(cohorts),
+        accounts=tuple(sorted(accounts, key=_sort_key)),
         changes=tuple(sorted(changes, key=_change_key)),
-        failures=_failures(plan, outcome, names),
+        failures=tuple(sorted(failures, key=lambda line: line.action_key)),
         warnings=tuple(meta.get("warnings", ())),
         brake=_brake_line(meta.get("brake") or {}, forced_by),
     )

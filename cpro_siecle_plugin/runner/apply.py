@@ -3,8 +3,10 @@
 The only sync module that does I/O, and only through what it is given: the host adapter and
 a :class:`Journal` (the ledger). Actions run in plan order, in steps of actions of one kind
 handed to the host at once (the host splits a step into its own requests, several in flight
-at once for Moodle). Each step is marked ``pending`` in the journal before the host is
-called, then ``done`` or ``failed``; a resumed run skips what is done.
+at once for Moodle). The plan is streamed (:class:`.sync.plan.PlanSource`; a stored plan is
+read a part at a time): one step is held, never the whole plan. Each step is marked
+``pending`` in the journal before the host is called, then ``done`` or ``failed``; a
+resumed run skips what is done.
 
 No account is ever created twice: a create whose action was journaled before (by this plan
 or an earlier one: a lost reply, an interrupted run) first looks the account up on the host
@@ -15,11 +17,11 @@ username), the refused accounts are looked up and adopted when their idnumber is
 
 from __future__ import annotations
 
-import itertools
 import logging
 import operator
+import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
@@ -33,10 +35,12 @@ from ..sync.plan import (
     CreateUser,
     DeactivateUser,
     LinkGuardian,
-    Plan,
+    PlanSource,
     ReactivateUser,
     RemoveMember,
     UnlinkGuardian,
+    parts,
+    total,
 )
 from ..sync.state import host_idnumber
 
@@ -99,6 +103,8 @@ class ApplyOutcome:
     done_keys: set[str] = field(default_factory=set)
     failed: dict[str, str] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
+    #: Seconds spent per action kind (host requests and journal), for logs and benchmarks.
+    timings: dict[str, float] = field(default_factory=dict)
     complete: bool = True
     error: str | None = None
     total: int = 0
@@ -111,7 +117,7 @@ class ApplyOutcome:
 
 
 def apply_plan(
-    plan: Plan,
+    plan: PlanSource,
     host: HostAdapter,
     journal: Journal,
     *,
@@ -119,6 +125,9 @@ def apply_plan(
     progress: Progress | None = None,
 ) -> ApplyOutcome:
     """Carry out ``plan`` on ``host``, skipping actions the journal has done.
+
+    The plan is streamed: one step of actions is held at a time (a stored plan is read a
+    part at a time), never the whole plan.
 
     :param batch_size: actions of one kind journaled and handed to the host per step (the
         host splits them into requests of its own size).
@@ -128,31 +137,28 @@ def apply_plan(
     checksum = plan.checksum
     today = date.fromisoformat(plan.meta["today"]) if plan.meta.get("today") else None
     before = Counter(host.calls)
-    already = {k for k, s in journal.statuses(checksum).items() if s == "done"}
-    outcome = ApplyOutcome(total=len(plan.actions))
-    outcome.done_keys = {a.key for a in plan.actions if a.key in already}
-    todo = [a for a in plan.actions if a.key not in already]
-    creates = [a.key for a in todo if isinstance(a, CreateUser)]
+    # The journal's rows of this checksum are this plan's actions: those done are skipped.
+    outcome = ApplyOutcome(total=total(plan))
+    outcome.done_keys = done = {k for k, s in journal.statuses(checksum).items() if s == "done"}
+    creates = [a.key for a in plan.stream({"create_user"}) if a.key not in done]
     fresh = set(creates) - journal.journaled(creates) if creates else set()
+    del creates
     executors = {**EXECUTORS, "create_user": _create_users(fresh)}
-    for batch in _batches(todo, batch_size):
-        if not _run_batch(batch, executors[batch[0].kind], host, journal, checksum, today,
-                          outcome):
+    # Filtered against the growing set: a key is added once its action has come by.
+    todo = (a for a in plan.stream() if a.key not in done)
+    for kind, batch in parts(todo, batch_size):
+        start = time.perf_counter()
+        carried_on = _run_batch(batch, executors[kind], host, journal, checksum, today, outcome)
+        outcome.timings[kind] = outcome.timings.get(kind, 0.0) + time.perf_counter() - start
+        if not carried_on:
             break
         if progress is not None:
             progress(len(outcome.done_keys), outcome.total)
     outcome.calls = {op: n - before[op] for op, n in host.calls.items() if n - before[op]}
-    log.info("Plan %s : %d/%d action(s) faites, %d échec(s).", checksum[:12],
-             len(outcome.done_keys), outcome.total, len(outcome.failed))
+    log.info("Plan %s : %d/%d action(s) faites, %d échec(s) ; durées : %s.", checksum[:12],
+             len(outcome.done_keys), outcome.total, len(outcome.failed),
+             ", ".join(f"{k} {t:.1f} s" for k, t in outcome.timings.items()) or "aucune")
     return outcome
-
-
-def _batches(actions: Sequence[Action], size: int) -> Iterator[list[Action]]:
-    """Consecutive batches of at most ``size`` actions of one kind, in plan order."""
-    for _, group in itertools.groupby(actions, key=lambda a: a.kind):
-        items = list(group)
-        for start in range(0, len(items), max(1, size)):
-            yield items[start : start + size]
 
 
 def _run_batch(

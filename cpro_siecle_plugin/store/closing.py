@@ -10,13 +10,14 @@ keeps no password any more.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import nullcontext
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..reports.report import Known, build_report
 from ..runner.apply import ApplyOutcome
-from ..sync.plan import Plan
+from .plans import StoredPlan
 from .report_data import report_to_data
 from .runs import redact_plan
 from .tables import JournalRow, PersonRow, PlanRow, RunRow
@@ -42,10 +43,11 @@ def close_plan(s: Session, plan: PlanRow,
     if last is not None:
         outcome = ApplyOutcome(done_keys=done, complete=False)
         people = display_names(s, plan.uaj) if names is None else names
-        report = build_report(Plan.from_data(plan.data), outcome, people=people)
+        stored = StoredPlan(lambda: nullcontext(s), plan.id, plan.checksum, plan.data)
+        report = build_report(stored, outcome, people=people)
         last.report = report_to_data(report)
         s.execute(update(RunRow).where(RunRow.plan_id == plan.id, RunRow.id < last.id)
                   .values(report=None, resumed_by=last.id))
     plan.status = "abandoned"
-    redact_plan(plan)
+    redact_plan(s, plan)
     return last.id if last is not None else None

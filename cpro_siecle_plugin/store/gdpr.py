@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Text, cast, or_, select
 from sqlalchemy.orm import Session
 
-from .tables import PlanRow, RunRow
+from .tables import PlanPartRow, PlanRow, RunRow
 
 #: Personal fields of stored plan actions and report account lines.
 PERSONAL = ("username", "firstname", "lastname", "password", "email", "national_id")
@@ -34,6 +34,12 @@ def scrub_people(s: Session, people: Iterable[tuple[str, str, str, str]],
         for plan in s.scalars(select(PlanRow).where(or_(*hits))):
             if plan.checksum != keep:
                 plan.data, plan.extra = _scrub_plan(plan.data, plan.extra, set(part))
+        in_parts = [cast(PlanPartRow.actions, Text).contains(k) for k in part]
+        for stored, checksum in s.execute(select(PlanPartRow, PlanRow.checksum)
+                                          .join(PlanRow, PlanRow.id == PlanPartRow.plan_id)
+                                          .where(or_(*in_parts))):
+            if checksum != keep:
+                stored.actions = _scrub_actions(stored.actions, set(part))
         runs = [cast(RunRow.report, Text).contains(text) for k in part
                 for text in (k, logins[k])]
         for run in s.scalars(select(RunRow).where(RunRow.report.is_not(None), or_(*runs))):
@@ -46,12 +52,19 @@ def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
         yield items[start:start + size]
 
 
+def _scrub_actions(actions: Iterable[Mapping[str, Any]], keys: set[str]
+                   ) -> list[Mapping[str, Any]]:
+    return [{**a, **{f: "" for f in PERSONAL if f in a}} if a.get("person_key") in keys
+            else a for a in actions]
+
+
 def _scrub_plan(data: Mapping[str, Any], extra: Mapping[str, Any], keys: set[str]
                 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    actions = [{**a, **{f: "" for f in PERSONAL if f in a}} if a.get("person_key") in keys
-               else a for a in data.get("actions", ())]
     births = {k: v for k, v in extra.get("birth_dates", {}).items() if k not in keys}
-    return {**data, "actions": actions}, {**extra, "birth_dates": births}
+    if "actions" not in data:  # stored in parts (store/plans.py): scrubbed there
+        return dict(data), {**extra, "birth_dates": births}
+    return ({**data, "actions": _scrub_actions(data["actions"], keys)},
+            {**extra, "birth_dates": births})
 
 
 def _scrub_report(report: Mapping[str, Any], gone: Mapping[str, str]) -> dict[str, Any]:

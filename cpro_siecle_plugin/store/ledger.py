@@ -45,6 +45,7 @@ from .locks import (
     locks,
 )
 from .migrate import current, describe, head, make_engine, sqlite_path, upgrade
+from .plans import StoredPlan, save_parts
 from .records import PersonRecord, PlanRecord, RunRecord, SchoolRecord
 from .retention import Retention, purge
 from .runs import (
@@ -233,12 +234,13 @@ class Ledger:
         uaj = str(plan.meta.get("uaj", ""))
         if state_version is None:
             state_version = self.state_version(uaj)
-        row = PlanRow(uaj=uaj, checksum=plan.checksum, data=plan.to_data(),
+        row = PlanRow(uaj=uaj, checksum=plan.checksum, data=plan.header(),
                       extra=dict(extra or {}), state_version=state_version,
                       created_by=user, created_at=now(), files=list(files))
         with self.sessions.begin() as s:
             s.add(row)
             s.flush()
+            save_parts(s, int(row.id), plan.actions)  # the actions, a part at a time
             return int(row.id)
 
     def plan_record(self, plan_id: int) -> PlanRecord:
@@ -252,18 +254,29 @@ class Ledger:
                               tuple(row.files), row.status)
 
     def get_plan(self, plan_id: int, expected_checksum: str | None = None) -> Plan:
-        """The stored plan, verified against its checksum (and ``expected_checksum``).
+        """The stored plan whole, verified against its checksum (and ``expected_checksum``).
 
         :raises ChecksumMismatchError: the plan is not the one previewed.
         :raises PlanError: the plan was applied and its initial passwords dropped.
         """
-        record = self.plan_record(plan_id)
-        if record.extra.get("redacted"):
-            raise PlanError("Ce plan a déjà été appliqué : ses mots de passe initiaux ne sont "
-                            "plus conservés que dans le rapport de l'importation.")
-        if expected_checksum is not None and expected_checksum != record.checksum:
-            raise ChecksumMismatchError(expected_checksum, record.checksum)
-        return Plan.from_data(record.data, expected_checksum=record.checksum)
+        return self._stored_plan(plan_id, expected_checksum).whole()
+
+    def stored_plan(self, plan_id: int, expected_checksum: str | None = None) -> StoredPlan:
+        """The stored plan, streamed part by part (what apply runs), verified like
+        :meth:`get_plan` by one pass over its parts; never loaded whole."""
+        return self._stored_plan(plan_id, expected_checksum).verify()
+
+    def _stored_plan(self, plan_id: int, expected_checksum: str | None) -> StoredPlan:
+        with self.sessions() as s:
+            row = s.get(PlanRow, plan_id)
+            if row is None:
+                raise PlanError(f"Plan n° {plan_id} introuvable : relancez l'aperçu.")
+            if row.extra.get("redacted"):
+                raise PlanError("Ce plan a déjà été appliqué : ses mots de passe initiaux ne "
+                                "sont plus conservés que dans le rapport de l'importation.")
+            if expected_checksum is not None and expected_checksum != row.checksum:
+                raise ChecksumMismatchError(expected_checksum, row.checksum)
+            return StoredPlan(self.sessions, int(row.id), row.checksum, row.data)
 
     def resumable_plan(self, uaj: str, files_digest: str, *,
                        stale_after: timedelta = STALE_AFTER) -> int | None:

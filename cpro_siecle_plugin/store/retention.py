@@ -31,7 +31,7 @@ from .closing import close_plan
 from .gdpr import PERSONAL
 from .locks import STALE_AFTER, lock_record
 from .runs import UNFINISHED
-from .tables import JournalRow, LockRow, PlanRow, RunRow
+from .tables import JournalRow, LockRow, PlanPartRow, PlanRow, RunRow
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,7 @@ def _previews(s: Session, before: datetime) -> int:
 
 def _delete_plans(s: Session, ids: Sequence[int]) -> None:
     for start in range(0, len(ids), 500):
+        s.execute(delete(PlanPartRow).where(PlanPartRow.plan_id.in_(ids[start:start + 500])))
         s.execute(delete(PlanRow).where(PlanRow.id.in_(ids[start:start + 500])))
 
 

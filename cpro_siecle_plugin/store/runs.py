@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from .journal import now
 from .locks import lock_record
+from .plans import drop_parts
 from .records import RunRecord
 from .tables import LockRow, PlanRow, RunRow, SchoolRow, StructureRow
 
@@ -113,12 +114,13 @@ def finish_run(s: Session, run_id: int, outcome: Any, report: Mapping[str, Any] 
     if outcome.complete:
         _update_school(s, plan)
         # Initial passwords now live in the run's report only: drop them from the plan.
-        redact_plan(plan)
+        redact_plan(s, plan)
 
 
-def redact_plan(plan: PlanRow) -> None:
+def redact_plan(s: Session, plan: PlanRow) -> None:
     """Drop the actions (names, logins, initial passwords), warnings and birth dates of a
     plan whose report is made: it cannot be applied any more, its report says what it did."""
+    drop_parts(s, plan.id)
     meta = {k: v for k, v in plan.data.get("meta", {}).items() if k != "warnings"}
     plan.data = {"meta": meta, "counts": plan.data.get("counts", {}), "actions": []}
     extra = {k: v for k, v in plan.extra.items() if k != "birth_dates"}

@@ -126,7 +126,8 @@ class GuardianLinkRow(Base):
 
 
 class PlanRow(Base):
-    """A previewed plan, stored as the admin saw it (``data`` is ``Plan.to_data()``).
+    """A previewed plan, stored as the admin saw it: ``data`` is ``Plan.header()`` and its
+    actions are in ``plan_parts`` (plans stored before the parts hold them in ``data``).
 
     ``extra`` holds context the plan does not carry (birth dates of the people to create,
     the STS structures) and is not part of the checksum.
@@ -143,6 +144,17 @@ class PlanRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     files: Mapped[list[Any]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(20), default="previewed")
+
+
+class PlanPartRow(Base):
+    """A part of a stored plan: consecutive actions of one kind (``Action.to_data()``), in
+    plan order by ``seq``; read one at a time, so a large plan is never loaded whole."""
+
+    __tablename__ = "plan_parts"
+    plan_id: Mapped[int] = mapped_column(Integer, ForeignKey("plans.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    actions: Mapped[list[Any]] = mapped_column(JSON)
 
 
 class JournalRow(Base):

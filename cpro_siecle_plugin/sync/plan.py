@@ -2,16 +2,22 @@
 
 Dry-run renders it; apply executes exactly it. Each action has a stable ``key`` built from
 national identifiers, never from names, so a journal can tell what is already done.
+
+Apply and the report read a plan as a :class:`PlanSource`: its checksum, meta and counts,
+and its actions streamed in plan order. :class:`Plan` (computed, in memory) is one; a
+stored plan read back a part at a time (``store/plans.py``) is the other, so a large plan
+is never held whole while it is applied. Both hash the same bytes (:func:`checksum_of`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from ..errors import ChecksumMismatchError, PlanError
 
@@ -34,10 +40,21 @@ class Action:
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            data[f.name] = list(value) if isinstance(value, tuple) else value
+        for name in _field_names(type(self)):
+            value = getattr(self, name)
+            data[name] = list(value) if isinstance(value, tuple) else value
         return data
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type[Action]) -> tuple[str, ...]:
+    """An action class's fields, in order (``dataclasses.fields`` is slow per call)."""
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in fields(cls))
+    return names
 
 
 @dataclass(frozen=True)
@@ -265,6 +282,38 @@ def sort_actions(actions: Iterable[Action]) -> tuple[Action, ...]:
     return tuple(sorted(actions, key=lambda a: (a.phase, a.key)))
 
 
+class PlanSource(Protocol):
+    """A plan as apply and the report read it: its actions streamed, never needed whole."""
+
+    @property
+    def checksum(self) -> str:
+        """SHA-256 of the plan's canonical JSON (see :func:`checksum_of`)."""
+
+    @property
+    def meta(self) -> Mapping[str, Any]:
+        """The plan's context (see :class:`Plan`)."""
+
+    def counts(self) -> dict[str, int]:
+        """Number of actions per kind, in plan order."""
+
+    def stream(self, kinds: Collection[str] | None = None) -> Iterator[Action]:
+        """The actions in plan order (only those of ``kinds`` when given); each call
+        starts again from the first."""
+
+
+def total(plan: PlanSource) -> int:
+    """Number of actions of a plan."""
+    return sum(plan.counts().values())
+
+
+def parts(actions: Iterable[Action], size: int) -> Iterator[tuple[str, list[Action]]]:
+    """Consecutive runs of actions of one kind, of at most ``size``, in plan order: how a
+    plan is stored and how apply takes it in steps (only one part is ever held)."""
+    for kind, group in itertools.groupby(actions, key=lambda a: a.kind):
+        while part := list(itertools.islice(group, max(1, size))):
+            yield kind, part
+
+
 @dataclass(frozen=True)
 class Plan:
     """What an import will do, for one school. ``meta`` holds plain JSON-able context.
@@ -297,6 +346,14 @@ class Plan:
     def of_kind(self, cls: type[Action]) -> list[Action]:
         return [a for a in self.actions if isinstance(a, cls)]
 
+    def stream(self, kinds: Collection[str] | None = None) -> Iterator[Action]:
+        """The actions in plan order (of ``kinds`` only when given): :class:`PlanSource`."""
+        return (a for a in self.actions if kinds is None or a.kind in kinds)
+
+    def header(self) -> dict[str, Any]:
+        """JSON-able form without the actions: ``meta``, ``checksum`` and ``counts``."""
+        return {"meta": dict(self.meta), "checksum": self.checksum, "counts": self.counts()}
+
     def _body(self) -> dict[str, Any]:
         return {"meta": dict(self.meta), "actions": [a.to_data() for a in self.actions]}
 
@@ -304,14 +361,9 @@ class Plan:
     def checksum(self) -> str:
         """SHA-256 of the canonical JSON of the plan: what the admin previewed.
 
-        Hashed action by action, never the whole text at once: the bytes are those of
-        ``json.dumps(body, sort_keys=True)`` (``actions`` sorts before ``meta``).
+        See :func:`checksum_of`.
         """
-        digest = hashlib.sha256(b'{"actions":[')
-        for i, action in enumerate(self.actions):
-            digest.update((b"," if i else b"") + _canonical(action.to_data()))
-        digest.update(b'],"meta":' + _canonical(dict(self.meta)) + b"}")
-        return digest.hexdigest()
+        return checksum_of(self.actions, self.meta)
 
     def to_data(self) -> dict[str, Any]:
         """JSON-able form, with ``checksum``."""
@@ -334,6 +386,18 @@ class Plan:
             if wanted is not None and wanted != actual:
                 raise ChecksumMismatchError(wanted, actual)
         return plan
+
+
+def checksum_of(actions: Iterable[Action], meta: Mapping[str, Any]) -> str:
+    """SHA-256 of a plan's canonical JSON, hashed action by action as they come (a stored
+    plan streamed gives the same digest as the plan in memory): the bytes are those of
+    ``json.dumps({"actions": [...], "meta": meta}, sort_keys=True)`` without spaces
+    (``actions`` sorts before ``meta``)."""
+    digest = hashlib.sha256(b'{"actions":[')
+    for i, action in enumerate(actions):
+        digest.update((b"," if i else b"") + _canonical(action.to_data()))
+    digest.update(b'],"meta":' + _canonical(dict(meta)) + b"}")
+    return digest.hexdigest()
 
 
 def _canonical(value: Any) -> bytes:

@@ -266,7 +266,8 @@ def _meta(
 
 
 def planned_login_stems(
-    snapshot: Snapshot, state: LedgerState, today: date, settings: Settings
+    snapshot: Snapshot, state: LedgerState, today: date, settings: Settings,
+    desired: Desired | None = None,
 ) -> frozenset[str]:
     """Stems of every login this import may give (see :func:`.credentials.login_stems`).
 
@@ -274,12 +275,17 @@ def planned_login_stems(
     of them: no other login can equal one it gives. Every wanted person counts (not only
     new ones: returners past the retention period get a new account).
     """
+    if desired is None:
+        desired = desired_state(snapshot, state, today, settings)
     return frozenset(
-        stem for p in desired_state(snapshot, state, today, settings).people.values()
+        stem for p in desired.people.values()
         for stem in login_stems(p.firstname, p.lastname, settings.login_max_length))
 
 
-def compute_plan(snapshot: Snapshot, state: LedgerState, today: date, settings: Settings) -> Plan:
+def compute_plan(
+    snapshot: Snapshot, state: LedgerState, today: date, settings: Settings,
+    desired: Desired | None = None,
+) -> Plan:
     """Plan one import: creations, memberships, links, departures and retention.
 
     Same input, same plan, in the same order.
@@ -289,9 +295,12 @@ def compute_plan(snapshot: Snapshot, state: LedgerState, today: date, settings: 
         least those sharing a :func:`planned_login_stems` stem).
     :param today: the date of the import (leaving dates, login window, retention).
     :param settings: login cap, login window, retention, brake thresholds, secret.
+    :param desired: :func:`.desired.desired_state` of the same arguments, when the caller
+        already has it (it does not depend on ``state.taken_usernames``).
     :returns: the plan, with ``meta`` described in :class:`~.plan.Plan`.
     """
-    desired = desired_state(snapshot, state, today, settings)
+    if desired is None:
+        desired = desired_state(snapshot, state, today, settings)
     cohorts, cohort_warnings = _cohort_actions(snapshot, desired, state)
     people, kept, returner_warnings = _people_actions(desired, state, today, settings)
     renewed = {a.person_key for a in people if isinstance(a, DeleteUser) and a.returning}

@@ -31,7 +31,7 @@ from ..errors import SafetyBrakeError
 from ..french import number, plural, school_year, word
 from .desired import student_keys
 from .levels import final_divisions
-from .plan import Action, DeactivateUser, DeleteUser, Plan
+from .plan import Action, DeactivateUser, DeleteUser, PlanSource
 from .state import LedgerState, Population, cohort_code
 
 
@@ -209,7 +209,7 @@ def _message(triggered: bool, row: _Row | None, threshold: float, when: str) -> 
     )
 
 
-def enforce(plan: Plan, force: bool = False) -> None:
+def enforce(plan: PlanSource, force: bool = False) -> None:
     """Refuse a plan whose brake is triggered, unless the admin forces it.
 
     :raises SafetyBrakeError: ``plan.meta["brake"]["triggered"]`` and not ``force``.

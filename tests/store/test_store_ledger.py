@@ -76,18 +76,19 @@ def test_plan_with_another_checksum_is_refused(ledger: Ledger) -> None:
 
 
 def test_tampered_stored_plan_is_refused(ledger: Ledger) -> None:
-    """A stored plan whose content no longer matches its checksum is refused."""
-    from cpro_siecle_plugin.store.tables import PlanRow
+    """A stored plan whose content no longer matches its checksum is refused, whole or
+    streamed."""
+    from cpro_siecle_plugin.store.tables import PlanPartRow
 
     plan_id = ledger.save_plan(first_plan(), "admin")
     with ledger.sessions.begin() as s:
-        row = s.get(PlanRow, plan_id)
-        assert row is not None
-        data = dict(row.data)
-        data["actions"] = data["actions"][:-1]
-        row.data = data
+        part = s.get(PlanPartRow, (plan_id, 0))
+        assert part is not None
+        part.actions = [{**part.actions[0], "name": "2B"}]
     with pytest.raises(ChecksumMismatchError):
         ledger.get_plan(plan_id)
+    with pytest.raises(ChecksumMismatchError):
+        ledger.stored_plan(plan_id)
 
 
 def test_unknown_plan_is_a_plan_error(ledger: Ledger) -> None:

@@ -10,6 +10,7 @@ import sync_factories as f
 
 from cpro_siecle_plugin.runner.apply import ApplyOutcome, apply_plan
 from cpro_siecle_plugin.store import Ledger
+from cpro_siecle_plugin.store import plans as stored
 from cpro_siecle_plugin.sync.plan import DeactivateUser, DeleteUser, Plan
 from cpro_siecle_plugin.sync.planner import compute_plan
 from tests.doubles.memory_host import MemoryHost
@@ -43,14 +44,15 @@ def view(host: MemoryHost) -> HostView:
 
 
 @pytest.fixture
-def ledger() -> Iterator[Ledger]:
+def ledger(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ledger]:
+    monkeypatch.setattr(stored, "PART", 3)  # resumes run over a plan streamed in parts
     led = Ledger("sqlite://")
     yield led
     led.close()
 
 
 def apply_stored(ledger: Ledger, plan_id: int, host: MemoryHost) -> ApplyOutcome:
-    plan = ledger.get_plan(plan_id)
+    plan = ledger.stored_plan(plan_id)
     return apply_plan(plan, host, ledger.journal(plan_id), batch_size=4)
 
 
