@@ -54,11 +54,14 @@ def _login(url: str) -> requests.Session:
     return session
 
 
-def _start_import(session: requests.Session, url: str, page: str, files: dict[str, Path]) -> str:
-    """Preview ``files`` on ``page`` and confirm; returns the job's status URL."""
+def _start_import(session: requests.Session, url: str, page: str, files: dict[str, Path],
+                  new_school: bool = False) -> str:
+    """Preview ``files`` on ``page`` (confirming a ``new_school``: every school after the
+    platform's first) and confirm; returns the job's status URL."""
     token = _token(session.get(f"{url}{BASE}/{page}/", timeout=60).text)
     uploads = {k: (p.name, p.read_bytes()) for k, p in files.items()}
-    preview = session.post(f"{url}{BASE}/{page}/", data={"csrf_token": token}, files=uploads,
+    fields = {"csrf_token": token, **({"new_school": "y"} if new_school else {})}
+    preview = session.post(f"{url}{BASE}/{page}/", data=fields, files=uploads,
                            timeout=600).text
     data = {"csrf_token": _token(preview), "plan_id": _hidden(preview, "plan_id"),
             "checksum": _hidden(preview, "checksum")}
@@ -131,7 +134,8 @@ def main() -> None:
         for index, uaj in enumerate(("0690001A", "0690002B")):
             school = generate_school(Path(tmp) / uaj, n_students=pupils, n_guardians=pupils * 2,
                                      n_staff=120, uaj=uaj, seed=index + 1)
-            _wait(admin, _start_import(admin, url, "enseignants", {"sts": school["sts"]}),
+            _wait(admin, _start_import(admin, url, "enseignants", {"sts": school["sts"]},
+                                      new_school=index > 0),
                   deadline)
             status_url = _start_import(admin, url, "apprenants", {
                 "eleves": school["eleves"], "responsables": school["responsables"]})
