@@ -5,8 +5,13 @@
 imported for real; its plan (a dry-run re-import) is timed alone, then again once the
 ledger holds 299 more schools of 1,000 pupils and 1,000 guardians each (about 600,000
 people rows and their cohort memberships, inserted in SQL). Target: at most 1.5× the time
-alone. The indexes on the school column are listed. Sizes: ``BENCH_SCALE_SCHOOLS``,
-``BENCH_SCALE_PUPILS``.
+alone, and so is its ledger part alone (the school's state, the other schools' logins sharing
+a stem with the logins it may give, the school's history), with the statements that took
+longest, crowded beside alone. Then every statement a preview and the pages' reads
+(people, history, structures, login list) send is recorded and ``EXPLAIN``-ed on the full
+ledger: any sequential scan of a large table (people, memberships, guardian links, cohorts)
+is printed. Sizes: ``BENCH_SCALE_SCHOOLS``, ``BENCH_SCALE_PUPILS``. The machine's load average
+is printed: on a shared machine, run it a few times and take the median.
 """
 
 from __future__ import annotations
@@ -17,14 +22,16 @@ import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
 
 from bench.generate import generate_school
 from cpro_siecle_plugin.config import Settings
-from cpro_siecle_plugin.service import SiecleService
+from cpro_siecle_plugin.service import SiecleService, school_history
 from cpro_siecle_plugin.siecle.archive import InputFile
 from cpro_siecle_plugin.store import Ledger
+from cpro_siecle_plugin.sync.planner import planned_login_stems
 from tests.doubles.memory_host import MemoryHost
 from tests.servers import postgres_cluster
 
@@ -63,6 +70,74 @@ def _best(label: str, func: Callable[[], object], rounds: int = 3) -> float:
     return min(times)
 
 
+#: Tables whose sequential scan would grow with the number of schools.
+LARGE = ("people", "memberships", "guardian_links", "cohorts")
+
+
+def _timed_statements(ledger: Ledger, work: Callable[[], object]) -> dict[str, float]:
+    """Seconds each statement ``work`` sends takes, summed by statement text."""
+    spent: dict[str, float] = {}
+    started: list[float] = []
+
+    def before(*_: Any) -> None:
+        started.append(time.perf_counter())
+
+    def after(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        key = " ".join(statement.split())[:110]
+        spent[key] = spent.get(key, 0.0) + time.perf_counter() - started.pop()
+
+    event.listen(ledger.engine, "before_cursor_execute", before)
+    event.listen(ledger.engine, "after_cursor_execute", after)
+    try:
+        work()
+    finally:
+        event.remove(ledger.engine, "before_cursor_execute", before)
+        event.remove(ledger.engine, "after_cursor_execute", after)
+    return spent
+
+
+def _compare(alone: dict[str, float], crowded: dict[str, float], top: int = 5) -> None:
+    print(f"  slowest statements of the ledger reads, crowded (alone) ms; "
+          f"total {sum(crowded.values()) * 1000:.0f} ({sum(alone.values()) * 1000:.0f}):")
+    for key, seconds in sorted(crowded.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"    {seconds * 1000:7.1f} ({alone.get(key, 0.0) * 1000:7.1f})  {key}")
+
+
+def _explained(ledger: Ledger, work: Callable[[], object]) -> list[str]:
+    """Run ``work``, then ``EXPLAIN`` each distinct statement it sent; returns those that
+    scan a large table sequentially."""
+    sent: dict[str, Any] = {}
+    count = [0]
+
+    def record(conn: Any, cursor: Any, statement: str, params: Any, context: Any,
+               many: bool) -> None:
+        count[0] += 1
+        if not many and statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")):
+            sent.setdefault(statement, params)
+
+    event.listen(ledger.engine, "before_cursor_execute", record)
+    try:
+        work()
+    finally:
+        event.remove(ledger.engine, "before_cursor_execute", record)
+    scans = []
+    raw = ledger.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        for statement, params in sent.items():
+            cursor.execute(f"EXPLAIN {statement}", params)
+            lines = [str(r[0]) for r in cursor.fetchall()]
+            if any("Seq Scan on " + t + " " in line + " " for line in lines for t in LARGE):
+                scans.append(" ".join(statement.split())[:160])
+    finally:
+        raw.close()
+    print(f"  a preview and the school's pages sent {count[0]} statements; EXPLAIN of the "
+          f"{len(sent)} distinct reads: {len(scans)} sequential scan(s) of a large table")
+    for statement in scans:
+        print(f"    seq scan: {statement}")
+    return scans
+
+
 def main() -> None:
     schools = int(os.environ.get("BENCH_SCALE_SCHOOLS", "300"))
     pupils = int(os.environ.get("BENCH_SCALE_PUPILS", "1000"))
@@ -76,7 +151,18 @@ def main() -> None:
             service.apply(preview.plan_id, preview.checksum, "bench")
         students = [InputFile(files[k], files[k].name) for k in ("eleves", "responsables")]
         print(f"Plan of one school ({pupils} pupils) in a PostgreSQL ledger:")
-        alone = _best("with that school alone", lambda: service.plan(students))
+        snapshot = service.analyse(students).snapshot
+        assert snapshot is not None
+
+        def reads() -> object:
+            """The ledger's part of a plan: the school's state and the logins it may meet."""
+            state = ledger.load_state(UAJ, every_login=False)
+            stems = planned_login_stems(snapshot, state, TODAY, service.settings)
+            return ledger.taken_logins(stems), school_history(ledger, UAJ)
+
+        alone = _best("with that school alone", lambda: service.plan(students), 5)
+        reads_alone = _best("  its ledger reads", reads, 5)
+        spent_alone = _timed_statements(ledger, reads)
         start = time.perf_counter()
         with ledger.engine.begin() as conn:
             for sql in FILL:
@@ -85,8 +171,25 @@ def main() -> None:
             rows = conn.execute(text("SELECT count(*) FROM people")).scalar()
         print(f"  filled {schools - 1} more schools: {rows} people rows "
               f"in {time.perf_counter() - start:.1f} s")
-        crowded = _best(f"with {schools} schools in the ledger", lambda: service.plan(students))
-        print(f"  ratio {crowded / alone:.2f}× (target ≤ 1.5×)")
+        crowded = _best(f"with {schools} schools in the ledger", lambda: service.plan(students),
+                        5)
+        reads_crowded = _best("  its ledger reads", reads, 5)
+        _compare(spent_alone, _timed_statements(ledger, reads))
+        print(f"  ratio {crowded / alone:.2f}× (target ≤ 1.5×), ledger reads "
+              f"{reads_crowded / reads_alone:.2f}×; load average "
+              f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+        def pages() -> None:
+            preview = service.preview(students, "bench")
+            service.ledger.journal(preview.plan_id)
+            ledger.people(UAJ)
+            ledger.history(UAJ)
+            ledger.structures(UAJ)
+            ledger.guardian_children(UAJ)
+            ledger.last_exports(UAJ)
+            service.logins(UAJ)
+
+        _explained(ledger, pages)
         by_school = [f"{t}.{i['name']}" for t in ("people", "cohorts", "plans", "runs", "jobs")
                      for i in inspect(ledger.engine).get_indexes(t) if "uaj" in i["column_names"]]
         print(f"  indexes by school: {', '.join(by_school)}")

@@ -27,13 +27,15 @@ from .runner.jobs import ImportRequest
 from .siecle.analyse import Analysis, LastImport, SchoolHistory
 from .siecle.archive import InputFile
 from .store import Ledger, RunRecord
+from .store.login_parts import LoginsPart
 from .store.plans import StoredPlan
+from .store.records import PersonRecord
 from .store.report_data import report_from_data, report_to_data
 from .store.retention import Retention
 from .sync.credentials import initial_password, random_password
 from .sync.desired import Desired, desired_state
 from .sync.plan import CreateUser, Plan, PlanSource, total
-from .sync.planner import compute_plan
+from .sync.planner import compute_plan, planned_login_stems
 from .sync.safety import enforce
 from .sync.state import LedgerState, Population, cohort_code
 from .tableur import analyse_inputs, source_problem
@@ -109,8 +111,8 @@ def school_history(
     """What ``ledger`` knows of school ``uaj``, as the analysis's plain facts (the other
     schools named only when ``scope`` allows them: nothing of another school leaks)."""
     school = ledger.school(uaj)
-    others = tuple(s.uaj for s in ledger.schools()
-                   if s.uaj != uaj and (scope is None or scope.allows(s.uaj)))
+    others = tuple(u for u in ledger.school_uajs()
+                   if u != uaj and (scope is None or scope.allows(u)))
     if school is None:
         return SchoolHistory(False, others=others)
     last = {kind: LastImport(e.get("year"), _moment(e.get("exported_at")))
@@ -235,8 +237,12 @@ class SiecleService:
         snapshot = analysis.snapshot
         assert snapshot is not None
         version = self.ledger.state_version(snapshot.uaj)  # read before the state it guards
-        state = self.ledger.load_state(snapshot.uaj)
+        state = self.ledger.load_state(snapshot.uaj, every_login=False)
+        # The desired state does not depend on the platform's logins: computed once.
         desired = desired_state(snapshot, state, self.today, self.settings)
+        stems = planned_login_stems(snapshot, state, self.today, self.settings, desired)
+        state = replace(state, taken_usernames=state.taken_usernames
+                        | self.ledger.taken_logins(stems))  # others' logins the plan may meet
         plan = self._plan(snapshot, state, desired)
         return analysis, snapshot, (state, desired), version, plan
 
@@ -371,7 +377,7 @@ class SiecleService:
 
     def _ids_hold(self, uaj: str, sample: int = 20) -> bool:
         """A ledger of before host identity: do some of its ids name our accounts here?"""
-        known = [p for p in self.ledger.load_state(uaj).people.values()
+        known = [p for p in self.ledger.load_state(uaj, every_login=False).people.values()
                  if p.host_id is not None and p.active][:sample]
         found = {u.idnumber: u.id for u in self.host.find_users(
             "idnumber", [p.idnumber for p in known])}
@@ -388,7 +394,7 @@ class SiecleService:
         :returns: counts ``people_found``, ``people_missing``, ``cohorts_found``,
             ``cohorts_missing``.
         """
-        state = self.ledger.load_state(uaj)
+        state = self.ledger.load_state(uaj, every_login=False)
         users = {u.idnumber: u for u in self.host.find_users(
             "idnumber", [p.idnumber for p in state.people.values()])}
         people = {k: ((u.id, u.suspended) if (u := users.get(p.idnumber)) else None)
@@ -441,8 +447,10 @@ class SiecleService:
                 if s == "done"}
         return build_report(plan, ApplyOutcome(done_keys=done, complete=False))
 
-    def logins(self, uaj: str | None = None, scope: SchoolScope | None = None) -> dict[str, Any]:
-        """Logins of a school (every school of ``scope`` if ``None``), for the admin to hand out.
+    def logins(self, uaj: str | None = None, scope: SchoolScope | None = None,
+               part: LoginsPart | None = None) -> dict[str, Any]:
+        """Logins of a school (every school of ``scope`` if ``None``), for the admin to hand out;
+        only those of ``part`` of school ``uaj`` when given (a large school's list).
 
         :returns: ``staff`` and ``guardians`` (lists), ``students`` (class code → list;
             ``""`` for students with no class), classes in school order and names in French
@@ -453,38 +461,23 @@ class SiecleService:
         """
         uajs = scope.filter if scope else None
         kinds = self.ledger.structures(uaj, uajs=uajs)
-        people = sorted(self.ledger.people(uaj, uajs=uajs),
-                        key=lambda p: person_key(p.lastname, p.firstname, p.username))
-        lines: dict[str, dict[str, Any]] = {
-            p.key: {"key": p.key, "uaj": p.uaj, "lastname": p.lastname,
-                    "firstname": p.firstname, "username": p.username,
-                    "population": p.population, "active": p.active, "suspended": p.suspended,
-                    "division": _division(p.cohorts, kinds), "children": [],
-                    "deactivated_on": p.deactivated_on}
-            for p in people}
-        children = self.ledger.guardian_children(uaj)
-        order = {key: index for index, key in enumerate(lines)}
-        out: dict[str, Any] = {"staff": [], "guardians": [], "students": {}}
-        for line in lines.values():
-            if line["population"] == Population.STUDENT.value:
-                out["students"].setdefault(line["division"], []).append(line)
-                continue
-            line["division"] = ""
-            if line["population"] == Population.GUARDIAN.value:
-                kids = [k for k in children.get(str(line["key"]), []) if k in lines]
-                line["children"] = [lines[k] for k in sorted(kids, key=order.__getitem__)]
-                out["guardians"].append(line)
-            else:
-                out["staff"].append(line)
-        out["students"] = dict(sorted(out["students"].items(), key=lambda kv: class_key(kv[0])))
-        return out
+        if part is not None and uaj is not None:
+            found = self.ledger.logins_part(uaj, part)
+            out = _login_lines(found.people, kinds, found.children)
+            if part.kind in ("guardians", "person"):  # children: named in their lines only
+                out["students"] = {key: [line for line in lines if line["key"] == part.code]
+                                   for key, lines in out["students"].items()}
+                out["students"] = {k: v for k, v in out["students"].items() if v}
+            return out
+        return _login_lines(self.ledger.people(uaj, uajs=uajs), kinds,
+                            self.ledger.guardian_children(uaj, uajs=uajs))
 
     def login_line(self, person_key: str) -> dict[str, Any] | None:
         """One person's line of :meth:`logins` (for a confirmation page), or ``None``."""
         person = self.ledger.person(person_key)
         if person is None:
             return None
-        logins = self.logins(person.uaj)
+        logins = self.logins(person.uaj, part=LoginsPart("person", person_key))
         every = [*logins["staff"], *logins["guardians"],
                  *(line for lines in logins["students"].values() for line in lines)]
         return next((line for line in every if line["key"] == person_key), None)
@@ -511,6 +504,34 @@ class SiecleService:
         self.host.set_password(person.host_id, password)
         log.info("Mot de passe réinitialisé pour %s.", person.username)
         return password
+
+
+def _login_lines(people: Sequence[PersonRecord], kinds: Mapping[str, tuple[str, bool]],
+                 children: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """:meth:`SiecleService.logins`'s lists, from ``people`` and the guardians' children."""
+    people = sorted(people, key=lambda p: person_key(p.lastname, p.firstname, p.username))
+    lines: dict[str, dict[str, Any]] = {
+        p.key: {"key": p.key, "uaj": p.uaj, "lastname": p.lastname,
+                "firstname": p.firstname, "username": p.username,
+                "population": p.population, "active": p.active, "suspended": p.suspended,
+                "division": _division(p.cohorts, kinds), "children": [],
+                "deactivated_on": p.deactivated_on}
+        for p in people}
+    order = {key: index for index, key in enumerate(lines)}
+    out: dict[str, Any] = {"staff": [], "guardians": [], "students": {}}
+    for line in lines.values():
+        if line["population"] == Population.STUDENT.value:
+            out["students"].setdefault(line["division"], []).append(line)
+            continue
+        line["division"] = ""
+        if line["population"] == Population.GUARDIAN.value:
+            kids = [k for k in children.get(str(line["key"]), []) if k in lines]
+            line["children"] = [lines[k] for k in sorted(kids, key=order.__getitem__)]
+            out["guardians"].append(line)
+        else:
+            out["staff"].append(line)
+    out["students"] = dict(sorted(out["students"].items(), key=lambda kv: class_key(kv[0])))
+    return out
 
 
 def _division(cohorts: Sequence[str], kinds: Mapping[str, tuple[str, bool]]) -> str:

@@ -15,7 +15,17 @@ from ..reports.handouts import Handout, handout_classes, letters_pdf, slips_pdf,
 from ..reports.pdf import logins_pdf, report_pdf
 from ..reports.render import french_date
 from ..reports.report import Report
+from ..store.login_parts import LoginsPart
+from . import logins_pages
 from .forms import ResetPasswordForm, UnlockForm
+from .logins_pages import (
+    chosen_part,
+    class_links,
+    guardian_pages,
+    is_large,
+    part_args,
+    part_of,
+)
 from .logins_view import logins_view
 from .presenters import count_rows, function_label, report_sections, row_anchor
 from .security import parse_id
@@ -114,23 +124,57 @@ class LoginsView(PluginView):
 
     @expose("/")
     def index(self) -> Any:
+        schools, uaj = self._school(request.args.get("etablissement"))
+        parts = self.state.ledger.login_parts(uaj) if uaj else None
+        part = chosen_part(request.args, parts) if parts and is_large(parts) else None
         settings = self.state.settings
         return self.render(
             "cpro_siecle/logins.html",
             view=logins_view(
-                self.state.service.logins(None, scope=self.state.scope()),
+                self.state.service.logins(uaj, scope=self.state.scope(), part=part),
                 settings.student_login_months,
                 settings.retention_months,
             ),
             form=ResetPasswordForm(formdata=None),
             login_months=settings.student_login_months,
             retention_months=settings.retention_months,
+            schools=schools,
+            school=uaj,
+            parts=parts if part else None,
+            part=part,
+            part_args=part_args,
+            guardian_pages=guardian_pages(parts) if parts else 1,
+            classes=class_links(parts) if parts else [],
+            part_of=part_of,
+            per_page=logins_pages.PER_PAGE,
             anchor=row_anchor,
         )
+    def _school(self, asked: str | None) -> tuple[list[str], str | None]:
+        """The administrator's schools and the one the list shows (``asked``, else the
+        first); ``None`` when the ledger has none of theirs. 404 for another school."""
+        scope = self.state.scope()
+        schools = [u for u in self.state.ledger.school_uajs() if scope.allows(u)]
+        if asked and asked not in schools:
+            refuse(404, msg("school_unknown"))
+        return schools, asked or (schools[0] if schools else None)
+
+    def _row_url(self, line: dict[str, Any]) -> str:
+        """Where a person's row (a :meth:`~.SiecleService.login_line`) is listed."""
+        uaj, key = str(line["uaj"]), str(line["key"])
+        part: LoginsPart | None = None
+        if is_large(self.state.ledger.login_parts(uaj)):
+            if line["population"] == "guardian":
+                part = LoginsPart("guardians", page=self.state.ledger.guardian_page(
+                    uaj, key, logins_pages.PER_PAGE))
+            elif line["population"] == "student":
+                part = LoginsPart("class", str(line["division"]))
+        url = self.get_url(".index", etablissement=uaj, **part_args(part))
+        return str(url) + "#" + row_anchor(key)
 
     @expose("/eleves.pdf")
     def students_pdf(self) -> Any:
-        data = logins_pdf(self.state.service.logins(None, scope=self.state.scope())["students"])
+        uaj = self._school(request.args.get("etablissement"))[1]
+        data = logins_pdf(self.state.service.logins(uaj, scope=self.state.scope())["students"])
         return _download(data, "application/pdf", "identifiants_eleves.pdf")
 
     @expose("/reinitialiser", methods=("GET", "POST"))
@@ -154,7 +198,8 @@ class LoginsView(PluginView):
             student = person is not None and person.population == "student"
             flash(msg("password_reset" if student else "password_new", name=name,
                       password=password), "success")
-        return redirect(self.get_url(".index") + "#" + row_anchor(key))
+        line = self.state.service.login_line(key) if person is not None else None
+        return redirect(self._row_url(line) if line else self.get_url(".index"))
 
     def _confirm_reset(self, key: str) -> Any:
         person = self.state.service.login_line(key)
@@ -164,7 +209,7 @@ class LoginsView(PluginView):
         form = ResetPasswordForm(formdata=None, person_key=key)
         return self.render("cpro_siecle/reset_confirm.html", person=person, form=form,
                            function_label=function_label,
-                           back=self.get_url(".index") + "#" + row_anchor(key))
+                           back=self._row_url(person))
 
 
 def _download(data: bytes, mimetype: str, filename: str) -> Response:

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import defer, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from ..adapters.base import HostIdentity
@@ -29,6 +29,7 @@ from ..errors import ChecksumMismatchError, LedgerError, PlanError
 from ..sync.plan import Plan
 from ..sync.state import LedgerState
 from . import hosts as _hosts
+from . import login_parts as _parts
 from . import people as _people
 from .closing import close_plan
 from .faults import ledger_error
@@ -118,10 +119,20 @@ class Ledger:
 
     # -- state ------------------------------------------------------------------------------
 
-    def load_state(self, uaj: str) -> LedgerState:
-        """What the ledger knows of ``uaj``, for the planner (a handful of queries)."""
+    def load_state(self, uaj: str, *, every_login: bool = True) -> LedgerState:
+        """What the ledger knows of ``uaj``, for the planner (a handful of queries).
+
+        :param every_login: ``taken_usernames`` holds every login of the platform; when
+            false, only the school's own: add the logins the plan may meet with
+            :meth:`taken_logins` (what previews do, whatever the size of the platform).
+        """
         with self.sessions() as s:
-            return _people.load_state(s, uaj)
+            return _people.load_state(s, uaj, every_login)
+
+    def taken_logins(self, stems: Iterable[str]) -> frozenset[str]:
+        """Logins of every school sharing one of ``stems`` (``sync.credentials.login_stem``)."""
+        with self.sessions() as s:
+            return _people.taken_logins(s, stems)
 
     def school(self, uaj: str) -> SchoolRecord | None:
         """The school's record, or ``None`` if never imported."""
@@ -147,6 +158,11 @@ class Ledger:
                 s.add(SchoolRow(uaj=uaj, has_sts_import=False, version=0, source=source))
             else:
                 school.source = source
+
+    def school_uajs(self) -> list[str]:
+        """The UAJ of every school of the ledger, sorted (one query)."""
+        with self.sessions() as s:
+            return list(s.scalars(select(SchoolRow.uaj).order_by(SchoolRow.uaj)))
 
     def schools(self) -> list[SchoolRecord]:
         """Every school of the ledger, by UAJ."""
@@ -177,10 +193,29 @@ class Ledger:
         with self.sessions() as s:
             return _people.people_records(s, uaj, uajs)
 
-    def guardian_children(self, uaj: str | None = None) -> dict[str, list[str]]:
-        """Guardian key → their students' keys (every school if ``None``)."""
+    def guardian_children(
+        self, uaj: str | None = None, *, uajs: Collection[str] | None = None
+    ) -> dict[str, list[str]]:
+        """Guardian key → their students' keys (every school, or of ``uajs``, if ``None``)."""
         with self.sessions() as s:
-            return _people.guardian_children(s, uaj)
+            return _people.guardian_children(s, uaj, uajs)
+
+    # -- login list, part by part (store/login_parts.py) --------------------------------------
+
+    def login_parts(self, uaj: str) -> _parts.SchoolParts:
+        """How many people each part of the school's login list holds."""
+        with self.sessions() as s:
+            return _parts.school_parts(s, uaj)
+
+    def logins_part(self, uaj: str, part: _parts.LoginsPart) -> _parts.PartPeople:
+        """The people of one part of the school's login list (and guardians' children)."""
+        with self.sessions() as s:
+            return _parts.part_people(s, uaj, part)
+
+    def guardian_page(self, uaj: str, key: str, per_page: int) -> int:
+        """The page of the school's guardians (by name) that lists guardian ``key``."""
+        with self.sessions() as s:
+            return _parts.guardian_page(s, uaj, key, per_page)
 
     # -- plans ------------------------------------------------------------------------------
 
@@ -365,15 +400,16 @@ class Ledger:
         self, uaj: str | None = None, limit: int = 100, *, uajs: Collection[str] | None = None
     ) -> list[RunRecord]:
         """Latest runs first, for one school, those of ``uajs``, or all (dead runs marked
-        interrupted first)."""
+        interrupted first); without their reports (:meth:`run` gives one with it)."""
         self.reap_runs(uaj)
-        query = select(RunRow).order_by(RunRow.id.desc()).limit(limit)
+        query = (select(RunRow).options(defer(RunRow.report)).order_by(RunRow.id.desc())
+                 .limit(limit))
         if uaj is not None:
             query = query.where(RunRow.uaj == uaj)
         if uajs is not None:
             query = query.where(RunRow.uaj.in_(sorted(uajs)))
         with self.sessions() as s:
-            return [run_record(r) for r in s.scalars(query)]
+            return [run_record(r, with_report=False) for r in s.scalars(query)]
 
     def run(self, run_id: int) -> RunRecord:
         """One run. :raises PlanError: unknown id."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -11,11 +11,26 @@ from sqlalchemy.orm import Session
 
 from ..sync.state import KnownCohort, KnownPerson, LedgerState, Population
 from .records import PersonRecord, SchoolRecord
-from .tables import CohortRow, GuardianLinkRow, MembershipRow, PersonRow, SchoolRow, StructureRow
+from .tables import (
+    LOGIN_STEM,
+    CohortRow,
+    GuardianLinkRow,
+    MembershipRow,
+    PersonRow,
+    SchoolRow,
+    StructureRow,
+)
+
+#: Stems per query of :func:`taken_logins` (well under every database's parameter limit).
+STEMS_PER_QUERY = 500
 
 
-def load_state(s: Session, uaj: str) -> LedgerState:
-    """The planner's view of ``uaj``: six queries whatever the number of people."""
+def load_state(s: Session, uaj: str, every_login: bool = True) -> LedgerState:
+    """The planner's view of ``uaj``: six queries whatever the number of people.
+
+    ``taken_usernames`` holds every login of the platform, or with ``every_login`` false
+    only the school's own (add the others' with :func:`taken_logins`).
+    """
     school = school_record(s, uaj)
     cohorts_of = _memberships(s, uaj)
     people = {
@@ -40,19 +55,33 @@ def load_state(s: Session, uaj: str) -> LedgerState:
     return LedgerState(
         uaj=uaj, people=people, cohorts=cohorts,
         links=frozenset((g, st) for g, st in links),
-        taken_usernames=frozenset(s.scalars(select(PersonRow.username))),
+        taken_usernames=(frozenset(s.scalars(select(PersonRow.username))) if every_login
+                         else frozenset(p.username for p in people.values())),
         last_year=school.last_year if school else None,
         has_sts_import=school.has_sts_import if school else False,
         known_structures=school.structures if school else (),
     )
 
 
+def taken_logins(s: Session, stems: Iterable[str]) -> frozenset[str]:
+    """Logins of the platform whose stem is one of ``stems`` (indexed, every school)."""
+    wanted = sorted(set(stems))
+    out: set[str] = set()
+    for start in range(0, len(wanted), STEMS_PER_QUERY):
+        chunk = wanted[start:start + STEMS_PER_QUERY]
+        out.update(s.scalars(select(PersonRow.username).where(LOGIN_STEM.in_(chunk))))
+    return frozenset(out)
+
+
 def _memberships(
     s: Session, uaj: str | None, uajs: Collection[str] | None = None
 ) -> dict[str, set[str]]:
+    # Through the school's cohorts: an index range of the memberships' primary key
+    # (cohort, person), where going through its people has the database scan them all.
+    # A person is only ever a member of their own school's cohorts.
     query = select(MembershipRow.person_key, MembershipRow.cohort_key).join(
-        PersonRow, PersonRow.key == MembershipRow.person_key)
-    rows = s.execute(_by_school(query, PersonRow.uaj, uaj, uajs))
+        CohortRow, CohortRow.key == MembershipRow.cohort_key)
+    rows = s.execute(_by_school(query, CohortRow.uaj, uaj, uajs))
     out: dict[str, set[str]] = defaultdict(set)
     for person, cohort in rows:
         out[person].add(cohort)
@@ -89,12 +118,14 @@ def structures(
     return {r.code: (r.label, r.is_group) for r in s.execute(query).scalars()}
 
 
-def guardian_children(s: Session, uaj: str | None) -> dict[str, list[str]]:
-    """Guardian key → keys of their students, as last applied (every school if ``None``)."""
+def guardian_children(
+    s: Session, uaj: str | None, uajs: Collection[str] | None = None
+) -> dict[str, list[str]]:
+    """Guardian key → keys of their students, as last applied (every school, or those of
+    ``uajs``, if ``None``)."""
     query = select(GuardianLinkRow.guardian_key, GuardianLinkRow.student_key).join(
         PersonRow, PersonRow.key == GuardianLinkRow.guardian_key)
-    if uaj is not None:
-        query = query.where(PersonRow.uaj == uaj)
+    query = _by_school(query, PersonRow.uaj, uaj, uajs)
     out: dict[str, list[str]] = defaultdict(list)
     for guardian, student in s.execute(query):
         out[guardian].append(student)

@@ -68,13 +68,13 @@ def last_exports(s: Session, uaj: str, scan: int = 50) -> dict[str, dict[str, An
     """The school year and export time of the last file of each kind applied to ``uaj``,
     read from the ``exports`` meta of its latest complete plans (``{"eleves": {"year": …,
     "exported_at": ISO}}``); at most ``scan`` plans are read, newest first."""
-    rows = s.scalars(select(PlanRow.data).where(PlanRow.uaj == uaj,
+    exports_of = PlanRow.data[("meta", "exports")]  # not the whole plan: it may weigh MBs
+    rows = s.scalars(select(exports_of).where(PlanRow.uaj == uaj,
                                                  PlanRow.status.in_(("applied", "partial")))
                      .order_by(PlanRow.id.desc()).limit(scan))
     out: dict[str, dict[str, Any]] = {}
-    for data in rows:
-        exports = (data or {}).get("meta", {}).get("exports") or {}
-        for kind, last in exports.items():
+    for exports in rows:
+        for kind, last in (exports or {}).items():
             if isinstance(last, dict):
                 out.setdefault(kind, last)
         if len(out) == 3:
@@ -82,11 +82,11 @@ def last_exports(s: Session, uaj: str, scan: int = 50) -> dict[str, dict[str, An
     return out
 
 
-def run_record(row: RunRow) -> RunRecord:
-    """Plain record of a run row."""
+def run_record(row: RunRow, with_report: bool = True) -> RunRecord:
+    """Plain record of a run row; without its report (``None``) unless ``with_report``."""
     return RunRecord(row.id, row.uaj, row.plan_id, row.user, row.started, row.finished,
-                     tuple(row.files), dict(row.counts or {}), row.result, row.error, row.report,
-                     row.resumed_by)
+                     tuple(row.files), dict(row.counts or {}), row.result, row.error,
+                     row.report if with_report else None, row.resumed_by)
 
 
 def finish_run(s: Session, run_id: int, outcome: Any, report: Mapping[str, Any] | None) -> None:

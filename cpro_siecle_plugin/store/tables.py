@@ -9,7 +9,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    func,
+    literal_column,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 #: Constraint names Alembic can rely on, on every database.
@@ -74,6 +87,12 @@ class PersonRow(Base):
     suspended: Mapped[bool] = mapped_column(Boolean, default=False)
     deactivated_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+#: A login without its trailing digits (``sync.credentials.login_stem``), indexed: the
+#: planner reads only the platform's logins sharing the stems of the logins it may give.
+LOGIN_STEM = func.rtrim(PersonRow.username, literal_column("'0123456789'"))
+Index("ix_people_login_stem", LOGIN_STEM)
 
 
 class CohortRow(Base):

@@ -113,6 +113,33 @@ def make_username(firstname: str, lastname: str, taken: set[str], max_length: in
     return candidate
 
 
+#: Characters a login's stem is cut from the end of (the numbers homonyms get).
+DIGITS = "0123456789"
+
+#: Longest number suffix :func:`login_stems` covers: 999,999,999 homonyms on one platform.
+MAX_SUFFIX_DIGITS = 9
+
+
+def login_stem(username: str) -> str:
+    """A login without its trailing digits: ``jean.dupont12`` → ``jean.dupont``.
+
+    Two equal logins have equal stems, so the logins :func:`make_username` may collide with
+    are all among those sharing one of its :func:`login_stems` (the ledger indexes stems).
+    """
+    return username.rstrip(DIGITS)
+
+
+def login_stems(firstname: str, lastname: str, max_length: int = 30) -> set[str]:
+    """Stems of every login :func:`make_username` may give this name, whatever ``taken``
+    holds (numbers of up to :data:`MAX_SUFFIX_DIGITS` digits)."""
+    first, last = fold_name(firstname), fold_name(lastname)
+    room = len(first) + len(last) + len(_DEFAULT_LOGIN) + 1
+    whole = len(_fit(first, last, room))  # rooms this long or longer give the whole name
+    rooms = range(max_length, max(max_length - MAX_SUFFIX_DIGITS, 1) - 1, -1)
+    return {login_stem(_fit(first, last, room)) for room in rooms
+            if room == max_length or room < whole}
+
+
 def staff_password(birth_date: date) -> str:
     """Initial password of staff: the birth date as ``aaaa-mm-jj``."""
     return birth_date.strftime("%Y-%m-%d")

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..config import Settings
 from ..domain import Snapshot, Structure
-from .credentials import initial_password, make_username
+from .credentials import initial_password, login_stems, make_username
 from .desired import Desired, Wanted, desired_state
 from .plan import (
     Action,
@@ -287,6 +287,23 @@ def _meta(
     return meta
 
 
+def planned_login_stems(
+    snapshot: Snapshot, state: LedgerState, today: date, settings: Settings,
+    desired: Desired | None = None,
+) -> frozenset[str]:
+    """Stems of every login this import may give (see :func:`.credentials.login_stems`).
+
+    The planner's ``state.taken_usernames`` need only hold the platform's logins sharing one
+    of them: no other login can equal one it gives. Every wanted person counts (not only
+    new ones: returners past the retention period get a new account).
+    """
+    if desired is None:
+        desired = desired_state(snapshot, state, today, settings)
+    return frozenset(
+        stem for p in desired.people.values()
+        for stem in login_stems(p.firstname, p.lastname, settings.login_max_length))
+
+
 def compute_plan(
     snapshot: Snapshot, state: LedgerState, today: date, settings: Settings,
     desired: Desired | None = None,
@@ -296,7 +313,8 @@ def compute_plan(
     Same input, same plan, in the same order.
 
     :param snapshot: the checked files of this import.
-    :param state: what the ledger knows about this school (and the platform's logins).
+    :param state: what the ledger knows about this school, and the platform's logins (at
+        least those sharing a :func:`planned_login_stems` stem).
     :param today: the date of the import (leaving dates, login window, retention).
     :param settings: login cap, login window, retention, brake thresholds, secret.
     :param desired: :func:`.desired.desired_state` of the same arguments, when the caller

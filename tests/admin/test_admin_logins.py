@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 from markupsafe import escape
 
@@ -144,3 +145,33 @@ def test_confirmation_for_an_unknown_person_is_a_french_404(admin_client, ui) ->
     """An unknown person key gives a French 404 page."""
     response = admin_client.get(f"{ui.LOGINS_URL}reinitialiser?personne=0691234X:eleve:nope")
     assert response.status_code == 404 and "Compte inconnu" in response.get_data(as_text=True)
+
+
+def test_large_school_is_listed_part_by_part(admin_client, app, ui, imported,
+                                             monkeypatch) -> None:
+    """Past ``PER_PAGE`` accounts a school is listed part by part (staff, each class, pages
+    of guardians), every account in one part; a reset comes back to its row's part."""
+    from cpro_siecle_plugin.admin import logins_pages
+
+    monkeypatch.setattr(logins_pages, "PER_PAGE", 10)
+    first = admin_client.get(ui.LOGINS_URL).get_data(as_text=True)
+    assert "présentée par partie" in first and "benoit.dalembert" in first
+    assert "louise.bernard" not in first  # a pupil: in her class's part
+    nav = first.split('class="nav nav-pills flex-wrap cpro-parts"', 1)[1].split("</nav>", 1)[0]
+    links = [str(unescape(h)) for h in re.findall(r'href="([^"]+)"', nav)]
+    assert any("partie=classe" in h for h in links) and any("page=2" in h for h in links)
+    shown: list[str] = []
+    for link in links:
+        shown += re.findall(r'class="cpro-login">([^<]+)<', admin_client.get(link).get_data(
+            as_text=True))
+    people = app.extensions["cpro_siecle"].ledger.people("0691234X")
+    assert sorted(shown) == sorted(p.username for p in people)
+    guardian = sorted((p for p in people if p.population == "guardian"),
+                      key=lambda p: (p.lastname, p.firstname, p.key))[-1]
+    page = admin_client.get(f"{ui.LOGINS_URL}reinitialiser",
+                            query_string={"personne": guardian.key}).get_data(as_text=True)
+    response = admin_client.post(f"{ui.LOGINS_URL}reinitialiser", data={
+        "csrf_token": ui.csrf_token(page), "person_key": guardian.key})
+    assert "partie=responsables" in response.headers["Location"]
+    back = admin_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f'id="p-{guardian.key.replace(":", "-")}"' in back

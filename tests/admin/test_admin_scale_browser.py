@@ -185,15 +185,18 @@ def test_slips_of_one_class_download_with_each_login_whole(
 def test_guardian_reset_is_confirmed_and_comes_back_to_the_row(
     browser: Any, school: dict[str, Any]
 ) -> None:
-    """« Identifiants » of some 2,000 guardians: one found by login far down the list, its reset
-    asks for confirmation naming them, then shows the new password back at their row."""
+    """« Identifiants » of some 2,000 guardians, listed part by part: one found by login on a
+    page far down the guardians, its reset asks for confirmation naming them, then shows the
+    new password back at their row, on their page."""
     page = browser.new_page(viewport=DESKTOP, locale="fr-FR")
     page.set_default_timeout(60_000)
     try:
         page.goto(f"{school['url']}{BASE}/identifiants/")
+        assert page.locator(".cpro-parts a").count() > 40  # staff, each class, guardians' pages
+        page.click(".cpro-parts a:has-text('Responsables légaux, page 5')")
         rows = page.locator("#cpro-guardians tbody tr")
-        assert rows.count() > 1900
-        row_id = rows.nth(700).get_attribute("id")  # page 15 of the list
+        assert rows.count() == 300
+        row_id = rows.nth(200).get_attribute("id")  # page 5 of the search's own pages
         login = page.locator(f"[id='{row_id}'] td.cpro-login").text_content().strip()
         page.fill("#cpro-guardians-q", login)
         assert page.locator("#cpro-guardians tbody tr:visible").count() == 1
@@ -204,7 +207,8 @@ def test_guardian_reset_is_confirmed_and_comes_back_to_the_row(
         assert "Responsable de" in page.locator(".cpro-reset-person").inner_text()
         assert sideways_overflow(page) == 0 and serious_violations(page) == []
         page.click("text=Confirmer la réinitialisation")
-        page.wait_for_url(re.compile(rf".*/identifiants/#{re.escape(row_id)}$"))
+        page.wait_for_url(re.compile(rf".*/identifiants/\?[^#]*#{re.escape(row_id)}$"))
+        assert "partie=responsables" in page.url and "page=5" in page.url
         assert "Nouveau mot de passe de" in page.locator(".cpro-flash").inner_text()
         row = page.locator(f"[id='{row_id}']")
         assert row.is_visible() and login in row.inner_text()

@@ -98,6 +98,21 @@ def test_other_school_never_appears_in_the_lists(world) -> None:
     assert pdf.status_code == 200 and B.encode() not in pdf.data
 
 
+def test_login_list_shows_one_school_at_a_time(world) -> None:
+    """The operator's list shows one school, with a link to the other; A's administrator
+    asking for B's list gets a 404 naming nothing of B."""
+    operator = _client(world["app"], "ALL")
+    first = operator.get(f"{BASE}/identifiants/").get_data(as_text=True)
+    assert f"etablissement={B}" in first and not [
+        u for u in world["b_logins"] if re.search(rf">{re.escape(u)}<", first)]
+    second = operator.get(f"{BASE}/identifiants/?etablissement={B}").get_data(as_text=True)
+    assert all(re.search(rf">{re.escape(u)}<", second) for u in world["b_logins"])
+    refused = _client(world["app"], A).get(f"{BASE}/identifiants/?etablissement={B}")
+    assert refused.status_code == 404 and not _leaks(refused.get_data(as_text=True), world)
+    pdf = operator.get(f"{BASE}/identifiants/eleves.pdf?etablissement={B}")
+    assert pdf.status_code == 200
+
+
 def test_school_admin_cannot_reset_a_password_of_the_other_school(world, ui_module) -> None:
     """Resetting a password of B's account answers 404 and changes nothing on the host."""
     app = world["app"]

@@ -46,7 +46,7 @@ def _apply(files: list[str], where: Path, **extra: str) -> subprocess.CompletedP
 def _accounts(where: Path) -> tuple[set[tuple[str, str]], list]:  # type: ignore[type-arg]
     ledger = Ledger(f"sqlite:///{where / 'ledger.sqlite3'}")
     try:
-        runs = ledger.history()
+        runs = [ledger.run(r.id) for r in ledger.history()]  # with their reports
         final = runs[0]
         assert final.report is not None
         report = report_from_data(final.report)

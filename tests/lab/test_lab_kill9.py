@@ -101,7 +101,7 @@ def test_kill_9_of_the_cli_then_plain_rerun_is_complete_once_with_one_report(
     # The ledger: one import in two runs, one report; each account with its Moodle id.
     ledger = Ledger(env["CPRO_SIECLE_DATABASE_URL"])
     try:
-        final, killed = ledger.history()
+        final, killed = (ledger.run(r.id) for r in ledger.history())  # with their reports
         people = {host_idnumber(p.key): p.host_id for p in ledger.people(UAJ)}
     finally:
         ledger.close()

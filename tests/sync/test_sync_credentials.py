@@ -121,3 +121,38 @@ def test_random_password_has_the_derived_shape_and_varies() -> None:
     assert len(passwords) == 20
     for password in passwords:
         assert re.fullmatch(r"[a-hjkmnp-z][a-hjkmnp-z2-9]{8}[2-9]", password), password
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    first=st.text(max_size=30), last=st.text(max_size=30),
+    max_length=st.integers(min_value=4, max_value=40),
+    homonyms=st.integers(min_value=0, max_value=12),
+    others=st.sets(st.from_regex(r"[a-z]{1,4}[.-]?[a-z]{0,4}[0-9]{0,3}", fullmatch=True),
+                   max_size=20),
+)
+def test_logins_sharing_a_stem_are_all_a_new_login_can_meet(
+    first: str, last: str, max_length: int, homonyms: int, others: set[str]
+) -> None:
+    """Kept to the platform's logins sharing one of the name's stems, ``taken`` gives the
+    same login as the whole platform's: the ledger reads only those (indexed)."""
+    from cpro_siecle_plugin.sync.credentials import login_stem, login_stems
+
+    platform = set(others)
+    for _ in range(homonyms):  # the name's homonyms elsewhere, numbered and trimmed
+        make_username(first, last, platform, max_length)
+    stems = login_stems(first, last, max_length)
+    near = {login for login in platform if login_stem(login) in stems}
+    given_near = make_username(first, last, set(near), max_length)
+    assert given_near == make_username(first, last, set(platform), max_length)
+    assert login_stem(given_near) in stems
+
+
+def test_login_stems_cover_trimmed_and_numbered_logins() -> None:
+    """A trimmed homonym's login (``m.desaint-exup2``) shares a stem of the name."""
+    from cpro_siecle_plugin.sync.credentials import login_stem, login_stems
+
+    stems = login_stems("Marie-Christine", "DE SAINT-EXUPÉRY-LAMBERT", 15)
+    assert {"m.desaint-exupe", "m.desaint-exup"} <= stems
+    assert login_stem("jean.martin12") == "jean.martin"
+    assert login_stems("Jean", "MARTIN") == {"jean.martin"}

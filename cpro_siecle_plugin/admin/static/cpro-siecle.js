@@ -56,6 +56,9 @@
     /* The action's message (a new password, shown once) stays in sight above the row. */
     document.querySelectorAll(".cpro-flash").forEach(function (flash) { flash.classList.add("cpro-stuck"); });
     row.scrollIntoView({block: "center"});
+    /* The browser's own scroll to the #fragment (top of the window, under the stuck message)
+     * may come after this script, at load: centre the row again then. */
+    window.addEventListener("load", function () { row.scrollIntoView({block: "center"}); }, {once: true});
   };
 
   List.prototype.matches = function (row) {
