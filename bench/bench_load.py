@@ -28,6 +28,7 @@ from pathlib import Path
 
 import requests
 
+from bench.cpu import cpu_by_pid, cpu_used
 from bench.generate import generate_school
 from tests.servers import deployed_platform, postgres_cluster
 
@@ -148,12 +149,15 @@ def main() -> None:
                            for seed in range(clients)]
                 for thread in threads:
                     thread.start()
+            before = cpu_by_pid()
             times.append(_wait(admin, status_url, deadline))
+            used = cpu_used(before, cpu_by_pid(), times[-1])
             stop.set()
             for thread in threads:
                 thread.join(120)
             label = "unloaded" if index == 0 else f"with {clients} clients"
             print(f"  import of {pupils} pupils and their guardians, {label}: {times[-1]:.1f} s")
+            print(f"  CPU meanwhile: {used}")
             if index == 1:
                 for name in ("status", "history", "logins"):
                     print(f"  {name:<8} {_percentiles(timings[name])}")
