@@ -3,7 +3,8 @@
 Run with ``CPRO_MOODLE_DIR=/var/tmp/cpro-moodle-h2 python -m bench moodle-lab`` (as root: the
 lab is reset between runs and the CLI runs as www-data), or ``python -m
 bench.bench_moodle_lab --lab DIR [--students N] [--concurrency C[,C...]] [--repeat R]
-[--first-only]``. Without a lab (no ``CPRO_MOODLE_DIR`` env file) it says so and does nothing.
+[--first-only] [--create-cost]``. Without a lab (no ``CPRO_MOODLE_DIR`` env file) it says so
+and does nothing.
 Several concurrencies are a sweep: each run uploads with the CLI once, then makes our first
 import at each concurrency in turn (the lab reset before each).
 
@@ -176,6 +177,19 @@ def cli_upload(lab: Path, csv_path: Path) -> tuple[float, dict[str, float]]:
     if reply.returncode:
         raise RuntimeError(f"uploaduser.php failed: {reply.stdout[-2000:]} {reply.stderr[-2000:]}")
     return elapsed, load
+
+
+def create_cost(lab: Path, accounts: int = 100) -> None:
+    """Moodle's own cost of one account, step by step, on the web service's path beside the
+    CLI upload's (``bench/moodle_create_cost.php``, as www-data; the site is reset after)."""
+    script = Path(__file__).resolve().with_name("moodle_create_cost.php")
+    reset(lab)
+    reply = subprocess.run(["runuser", "-u", "www-data", "--", "php", str(script),
+                            str(lab / "moodle"), str(accounts)], cwd=lab / "moodle",
+                           capture_output=True, text=True, check=True)
+    reset(lab)
+    print(f"Moodle's cost per account, sequential ({accounts} accounts; load "
+          f"{os.getloadavg()[0]:.1f}):\n{reply.stdout.rstrip()}")
 
 
 # -- our import, in a child process ----------------------------------------------------------
@@ -373,6 +387,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--first-only", action="store_true",
                         default=bool(os.environ.get("BENCH_FIRST_ONLY")),
                         help="only the first import (no re-import, no year change)")
+    parser.add_argument("--create-cost", action="store_true",
+                        help="only Moodle's cost per account, step by step (WS beside CLI)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(sys.argv[1:] if argv is None and __name__ == "__main__" else argv
                              or [])
@@ -382,6 +398,9 @@ def main(argv: list[str] | None = None) -> None:
     if not args.lab or not (Path(args.lab) / "env").is_file():
         print("Skipped: no Moodle lab (set CPRO_MOODLE_DIR to a lab folder made by "
               "../shared/moodle/setup.sh, e.g. CPRO_MOODLE_DIR=/var/tmp/cpro-moodle-h2).")
+        return
+    if args.create_cost:
+        create_cost(Path(args.lab))
         return
     run(Path(args.lab), args.students, [int(c) for c in str(args.concurrency).split(",")],
         args.batch, args.repeat, args.trace, args.first_only)

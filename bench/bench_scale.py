@@ -1,17 +1,17 @@
 """Benchmark: one school's plan in a PostgreSQL ledger holding 300 schools of 1,000 pupils.
 
 ``python -m bench scale``. A private PostgreSQL cluster is started on a free loopback port
-(``tests/servers.py``). The target school (1,000 pupils, their guardians, 60 staff) is
-imported for real; its plan (a dry-run re-import) is timed alone, then again once the
-ledger holds 299 more schools of 1,000 pupils and 1,000 guardians each (about 600,000
-people rows and their cohort memberships, inserted in SQL). Target: at most 1.5× the time
-alone, and so is its ledger part alone (the school's state, the other schools' logins sharing
-a stem with the logins it may give, the school's history), with the statements that took
-longest, crowded beside alone. Then every statement a preview and the pages' reads
-(people, history, structures, login list) send is recorded and ``EXPLAIN``-ed on the full
-ledger: any sequential scan of a large table (people, memberships, guardian links, cohorts)
-is printed. Sizes: ``BENCH_SCALE_SCHOOLS``, ``BENCH_SCALE_PUPILS``. The machine's load average
-is printed: on a shared machine, run it a few times and take the median.
+(``tests/servers.py``). The target school (1,000 pupils, their guardians, 60 staff) is imported
+for real; its plan (a dry-run re-import) is timed alone, then again once the ledger holds 299
+more schools of 1,000 pupils and 2,000 guardians each (about 900,000 people rows, their cohort
+memberships and guardian links, inserted in SQL). Target: at most 1.5× the time alone, and so
+is its ledger part alone (the school's state, the other schools' logins sharing a stem with the
+logins it may give, the school's history), with the statements that took longest, crowded
+beside alone. Then every statement a preview and the pages' reads (people, history, structures,
+login list) send is recorded and ``EXPLAIN``-ed on the full ledger: any sequential scan of a
+large table (people, memberships, guardian links, cohorts) is printed. Sizes:
+``BENCH_SCALE_SCHOOLS``, ``BENCH_SCALE_PUPILS``. The machine's load average is printed: on a
+shared machine, run it a few times and take the median.
 """
 
 from __future__ import annotations
@@ -52,11 +52,15 @@ FILL = [
        SELECT 'cpro:' || u || ':' || p || ':' || i, u, pop, p || i || '.' || u,
               'cpro:' || u || ':' || p || ':' || i, 'Prénom' || i, 'NOM' || i, true, false, now()
        FROM (SELECT lpad(s::text, 7, '0') || 'Z' AS u FROM generate_series(1, :schools) s) x,
-            (VALUES ('eleve', 'student'), ('resp', 'guardian')) AS k(p, pop),
-            generate_series(1, :pupils) i""",
+            (VALUES ('eleve', 'student', 1), ('resp', 'guardian', 2)) AS k(p, pop, per_pupil),
+            LATERAL generate_series(1, :pupils * per_pupil) i""",
     """INSERT INTO memberships (cohort_key, person_key)
        SELECT 'cpro:' || uaj || '\\:D' || (1 + (split_part(key, ':', 4)::int % 34)), key
        FROM people WHERE population = 'student' AND uaj LIKE '%Z'""",
+    # two guardians per pupil, as in the target school
+    """INSERT INTO guardian_links (guardian_key, student_key)
+       SELECT key, 'cpro:' || uaj || ':eleve:' || ((split_part(key, ':', 4)::int + 1) / 2)
+       FROM people WHERE population = 'guardian' AND uaj LIKE '%Z'""",
 ]
 
 

@@ -23,6 +23,8 @@ from .tables import (
 
 #: Stems per query of :func:`taken_logins` (well under every database's parameter limit).
 STEMS_PER_QUERY = 500
+#: Student keys per query of :func:`_links` (idem: SQLite allows 32,766 parameters).
+KEYS_PER_QUERY = 900
 
 
 def load_state(s: Session, uaj: str, every_login: bool = True) -> LedgerState:
@@ -47,11 +49,7 @@ def load_state(s: Session, uaj: str, every_login: bool = True) -> LedgerState:
         r.key: KnownCohort(r.key, r.idnumber, r.name, r.host_id)
         for r in s.execute(select(CohortRow).where(CohortRow.uaj == uaj)).scalars()
     }
-    links = s.execute(
-        select(GuardianLinkRow.guardian_key, GuardianLinkRow.student_key)
-        .join(PersonRow, PersonRow.key == GuardianLinkRow.guardian_key)
-        .where(PersonRow.uaj == uaj)
-    )
+    links = _links(s, uaj)
     return LedgerState(
         uaj=uaj, people=people, cohorts=cohorts,
         links=frozenset((g, st) for g, st in links),
@@ -99,6 +97,29 @@ def school_record(s: Session, uaj: str) -> SchoolRecord | None:
                         row.version_plan_id, tuple(codes), row.source)
 
 
+def _links(s: Session, uaj: str | None, uajs: Collection[str] | None = None
+           ) -> list[tuple[str, str]]:
+    """(guardian key, student key) of the links of school ``uaj`` (or of ``uajs``; every
+    school's if both are ``None``).
+
+    A link's guardian and student are of one school (both come from its files). The school's
+    students are read first, then their links by the links' student index, a part at a time:
+    joined in one statement, PostgreSQL chose to scan every school's links from a few
+    thousand people up (``python -m bench scale``).
+    """
+    pairs = select(GuardianLinkRow.guardian_key, GuardianLinkRow.student_key)
+    if uaj is None and uajs is None:
+        return [(g, st) for g, st in s.execute(pairs)]
+    students = list(s.scalars(_by_school(select(PersonRow.key), PersonRow.uaj, uaj, uajs)
+                              .where(PersonRow.population == Population.STUDENT.value)))
+    out: list[tuple[str, str]] = []
+    for start in range(0, len(students), KEYS_PER_QUERY):
+        part = students[start:start + KEYS_PER_QUERY]
+        out += [(g, st) for g, st in s.execute(
+            pairs.where(GuardianLinkRow.student_key.in_(part)))]
+    return out
+
+
 def _by_school(query: Any, column: Any, uaj: str | None, uajs: Collection[str] | None) -> Any:
     """``query`` kept to school ``uaj``, else to ``uajs`` (every school when both are None)."""
     if uaj is not None:
@@ -123,11 +144,8 @@ def guardian_children(
 ) -> dict[str, list[str]]:
     """Guardian key → keys of their students, as last applied (every school, or those of
     ``uajs``, if ``None``)."""
-    query = select(GuardianLinkRow.guardian_key, GuardianLinkRow.student_key).join(
-        PersonRow, PersonRow.key == GuardianLinkRow.guardian_key)
-    query = _by_school(query, PersonRow.uaj, uaj, uajs)
     out: dict[str, list[str]] = defaultdict(list)
-    for guardian, student in s.execute(query):
+    for guardian, student in _links(s, uaj, uajs):
         out[guardian].append(student)
     return dict(out)
 
