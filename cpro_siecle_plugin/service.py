@@ -424,7 +424,8 @@ class SiecleService:
         """Past imports, latest first (of the schools in ``scope`` only, when given; personal
         data past its retention purged first)."""
         self.purge()
-        return self.ledger.history(uaj, uajs=scope.filter if scope else None)
+        return self.ledger.history(uaj, uajs=scope.filter if scope else None,
+                                   stale_after=timedelta(seconds=self.settings.lock_stale_seconds))
 
     def purge(self) -> dict[str, int]:
         """Apply the retention delays of the settings (see ``store.retention``)."""

@@ -397,11 +397,13 @@ class Ledger:
             return reap_runs(s, uaj, stale_after)
 
     def history(
-        self, uaj: str | None = None, limit: int = 100, *, uajs: Collection[str] | None = None
+        self, uaj: str | None = None, limit: int = 100, *, uajs: Collection[str] | None = None,
+        stale_after: timedelta = STALE_AFTER,
     ) -> list[RunRecord]:
-        """Latest runs first, for one school, those of ``uajs``, or all (dead runs marked
-        interrupted first); without their reports (:meth:`run` gives one with it)."""
-        self.reap_runs(uaj)
+        """Latest runs first, for one school, those of ``uajs``, or all (dead runs — their
+        lock silent for ``stale_after`` or gone — marked interrupted first); without their
+        reports (:meth:`run` gives one with it)."""
+        self.reap_runs(uaj, stale_after=stale_after)
         query = (select(RunRow).options(defer(RunRow.report)).order_by(RunRow.id.desc())
                  .limit(limit))
         if uaj is not None:

@@ -99,3 +99,24 @@ def test_admin_release_stops_the_import_at_its_next_heartbeat(ledger: Ledger) ->
             assert ledger.run(run_id).result == "interrupted"
             held.beat(force=True)
     assert ledger.unlock(UAJ) is None and ledger.locks() == []
+
+
+def test_history_marks_a_silent_run_interrupted_after_the_configured_delay(
+    ledger: Ledger,
+) -> None:
+    """The history (its page) reaps with ``CPRO_SIECLE_LOCK_STALE_SECONDS``, not the default:
+    silent 150 s, a run is still running under a 600 s setting, interrupted under 120 s."""
+    from cpro_siecle_plugin.config import Settings
+    from cpro_siecle_plugin.service import SiecleService
+    from tests.doubles.memory_host import MemoryHost
+
+    ledger.acquire_lock(UAJ, "alice")
+    plan_id = ledger.save_plan(Plan((), {"uaj": UAJ, "today": "2025-09-15"}), "alice")
+    ledger.begin_apply(plan_id)
+    run_id = ledger.start_run(plan_id, "alice")
+    _age(ledger, 150, process="autre-serveur|0123456789abcdef|4242|99")
+    patient = SiecleService(Settings(secret="s", lock_stale_seconds=600), ledger, MemoryHost())
+    assert [r.result for r in patient.history(UAJ)] == ["running"]
+    hasty = SiecleService(Settings(secret="s", lock_stale_seconds=120), ledger, MemoryHost())
+    assert [r.result for r in hasty.history(UAJ)] == ["interrupted"]
+    assert ledger.run(run_id).result == "interrupted"
