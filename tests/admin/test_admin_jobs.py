@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -20,8 +21,11 @@ class Outcome:
 
 
 @pytest.fixture
-def store() -> Iterator[LedgerJobs]:
-    ledger = Ledger("sqlite://")
+def store(tmp_path: Path) -> Iterator[LedgerJobs]:
+    # A file, not ``sqlite://``: the in-memory ledger is one connection shared by every thread,
+    # and the test polls the job while the import thread writes it (« cannot commit - no
+    # transaction is active » now and then).
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
     yield ledger.jobs
     # An import thread may still be closing its session after writing « done »: let it end
     # before the in-memory ledger closes under it.
