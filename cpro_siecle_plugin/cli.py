@@ -396,15 +396,13 @@ def _utc(moment: Any) -> str:
 @main.command("locks")
 def locks_command() -> None:
     """Liste les verrous d'importation : qui, depuis quand, actif ou abandonné."""
-    from datetime import timedelta
-
     from .messages import lock_text
     from .store import Ledger
 
     with refusals():
         settings = cli_settings()
         ledger = Ledger(settings.database_url)
-        held = ledger.locks(stale_after=timedelta(seconds=settings.lock_stale_seconds))
+        held = ledger.locks(stale_after=settings.lock_stale_after)
         ledger.close()
     for lock in held:
         click.echo(lock_text(lock, _utc))
@@ -420,15 +418,13 @@ def locks_command() -> None:
 def unlock_command(uaj: str, yes: bool, force: bool) -> None:
     """Lève le verrou d'importation d'un établissement (UAJ/RNE) laissé par une importation
     arrêtée brutalement ; elle est marquée « interrompue »."""
-    from datetime import timedelta
-
     from .messages import lock_text, msg
     from .store import Ledger
 
     uaj = uaj.strip().upper()
     with refusals():
         settings = cli_settings()
-        stale_after = timedelta(seconds=settings.lock_stale_seconds)
+        stale_after = settings.lock_stale_after
         ledger = Ledger(settings.database_url)
         try:
             lock = next((lk for lk in ledger.locks(stale_after=stale_after) if lk.uaj == uaj),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from datetime import timedelta
 from typing import Any
 
 from .errors import ConfigError
@@ -129,6 +130,11 @@ class Settings:
     password_retention_days: int = DEFAULTS["PASSWORD_RETENTION_DAYS"]
     report_retention_days: int = DEFAULTS["REPORT_RETENTION_DAYS"]
     platform_url: str = DEFAULTS["PLATFORM_URL"]
+
+    @property
+    def lock_stale_after(self) -> timedelta:
+        """How long a school's import lock may stay silent before it counts as dead."""
+        return timedelta(seconds=self.lock_stale_seconds)
 
     def __repr__(self) -> str:
         # The token must never reach a log line or a traceback.

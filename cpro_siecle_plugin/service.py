@@ -12,7 +12,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -203,7 +203,7 @@ class SiecleService:
         assert analysis.snapshot is not None
         resumed = self.ledger.resumable_plan(
             analysis.snapshot.uaj, digest,
-            stale_after=timedelta(seconds=self.settings.lock_stale_seconds))
+            stale_after=self.settings.lock_stale_after)
         if resumed is not None:  # the same files again after an interruption: continue it
             plan = self.ledger.get_plan(resumed)
             log.info("Reprise du plan n° %d (mêmes fichiers).", resumed)
@@ -294,7 +294,7 @@ class SiecleService:
         uaj, plan = self._stored(plan_id, checksum)
         enforce(plan, force)
         self._check_host(plan)
-        stale_after = timedelta(seconds=self.settings.lock_stale_seconds)
+        stale_after = self.settings.lock_stale_after
         with self.ledger.lock(uaj, user, stale_after=stale_after) as held:
             self.ledger.begin_apply(plan_id)
             names = self._names(uaj)
@@ -425,7 +425,7 @@ class SiecleService:
         data past its retention purged first)."""
         self.purge()
         return self.ledger.history(uaj, uajs=scope.filter if scope else None,
-                                   stale_after=timedelta(seconds=self.settings.lock_stale_seconds))
+                                   stale_after=self.settings.lock_stale_after)
 
     def purge(self) -> dict[str, int]:
         """Apply the retention delays of the settings (see ``store.retention``)."""

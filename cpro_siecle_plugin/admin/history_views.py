@@ -37,7 +37,7 @@ class HistoryView(PluginView):
 
     @property
     def _stale_after(self) -> timedelta:
-        return timedelta(seconds=self.state.settings.lock_stale_seconds)
+        return self.state.settings.lock_stale_after
 
     @expose("/")
     def index(self) -> Any:

@@ -45,6 +45,8 @@ class Retention:
     interrupted: timedelta = timedelta(days=7)
     passwords: timedelta = timedelta(days=30)
     reports: timedelta = timedelta(days=365)
+    #: An unfinished plan whose school's lock spoke within this delay may be running.
+    lock_stale_after: timedelta = STALE_AFTER
 
     @classmethod
     def of(cls, settings: Settings) -> Retention:
@@ -52,13 +54,15 @@ class Retention:
         return cls(previews=timedelta(hours=settings.preview_retention_hours),
                    interrupted=timedelta(days=settings.interrupted_retention_days),
                    passwords=timedelta(days=settings.password_retention_days),
-                   reports=timedelta(days=settings.report_retention_days))
+                   reports=timedelta(days=settings.report_retention_days),
+                   lock_stale_after=settings.lock_stale_after)
 
 
 def purge(s: Session, policy: Retention, at: datetime) -> dict[str, int]:
     """Apply ``policy`` at ``at``; returns how many previews, plans and reports it changed."""
     counts = {"previews": _previews(s, at - policy.previews),
-              "interrupted": _unfinished(s, at - policy.interrupted)}
+              "interrupted": _unfinished(s, at - policy.interrupted,
+                                             policy.lock_stale_after)}
     counts["passwords"] = _reports(s, at - policy.passwords, "passwords", _no_passwords)
     counts["reports"] = _reports(s, at - policy.reports, "personal", _no_personal)
     if any(counts.values()):
@@ -80,13 +84,13 @@ def _delete_plans(s: Session, ids: Sequence[int]) -> None:
         s.execute(delete(PlanRow).where(PlanRow.id.in_(ids[start:start + 500])))
 
 
-def _unfinished(s: Session, before: datetime) -> int:
+def _unfinished(s: Session, before: datetime, stale_after: timedelta) -> int:
     plans = s.scalars(select(PlanRow).where(PlanRow.status.in_(UNFINISHED),
                                             PlanRow.created_at < before)).all()
     closed = 0
     for plan in plans:
         lock = s.get(LockRow, plan.uaj)
-        if lock is not None and not lock_record(lock, STALE_AFTER).stale:
+        if lock is not None and not lock_record(lock, stale_after).stale:
             continue  # it may be running right now
         close_plan(s, plan)
         s.execute(delete(JournalRow).where(JournalRow.checksum == plan.checksum))

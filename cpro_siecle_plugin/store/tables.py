@@ -25,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ..sync.credentials import DIGITS
+
 #: Constraint names Alembic can rely on, on every database.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -91,7 +93,7 @@ class PersonRow(Base):
 
 #: A login without its trailing digits (``sync.credentials.login_stem``), indexed: the
 #: planner reads only the platform's logins sharing the stems of the logins it may give.
-LOGIN_STEM = func.rtrim(PersonRow.username, literal_column("'0123456789'"))
+LOGIN_STEM = func.rtrim(PersonRow.username, literal_column(f"'{DIGITS}'"))
 Index("ix_people_login_stem", LOGIN_STEM)
 
 

@@ -159,3 +159,26 @@ def test_person_deleted_for_good_leaves_no_name_login_or_birth_date(
 def _previewed(svc: SiecleService, inputs: list[InputFile]) -> tuple[int, str, str]:
     preview = svc.preview(inputs, "admin")
     return preview.plan_id, preview.checksum, "admin"
+
+
+def test_an_interrupted_import_whose_lock_may_be_alive_waits_for_the_stale_setting(
+    ledger: Ledger,
+) -> None:
+    """An old unfinished plan is closed only once its school's lock is silent for longer than
+    ``CPRO_SIECLE_LOCK_STALE_SECONDS`` (the import may still be running), not the default."""
+    from sqlalchemy import update
+
+    from cpro_siecle_plugin.store.tables import LockRow
+
+    svc = service(ledger, MemoryHost(fail_after=3))
+    preview = svc.preview(files(STS, ELEVES, RESP), "admin")
+    assert not svc.apply(preview.plan_id, preview.checksum, "admin").complete
+    ledger.acquire_lock("0691234X", "alice")
+    with ledger.sessions.begin() as s:  # silent for 150 s, held on another machine
+        s.execute(update(LockRow).values(heartbeat=now() - timedelta(seconds=150),
+                                         process="autre-serveur|0123456789abcdef|4242|99"))
+    patient = Retention.of(Settings(secret="s", lock_stale_seconds=600))
+    assert patient.lock_stale_after == timedelta(seconds=600)
+    assert ledger.purge(patient, now() + timedelta(days=8))["interrupted"] == 0
+    hasty = Retention.of(Settings(secret="s", lock_stale_seconds=120))
+    assert ledger.purge(hasty, now() + timedelta(days=8))["interrupted"] == 1
